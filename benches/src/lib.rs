@@ -1,0 +1,1 @@
+//! A deterministic generator of realistic Postfix logs, for benches and large tests.

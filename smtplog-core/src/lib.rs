@@ -1,0 +1,12 @@
+//! smtplog-core: Postfix relay logs into per-sender sending histories.
+//!
+//! The flow runs one way: bytes → lines → [`parse`] (total: an event, a skipped line or a
+//! malformed one) → time resolution ([`timestamp`]) → correlation → store → reports.
+//! Nothing here prints, exits, reads environment variables or the wall clock.
+
+pub mod parse;
+pub mod source;
+pub mod timestamp;
+
+/// The version of this library.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

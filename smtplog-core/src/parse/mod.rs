@@ -1,0 +1,132 @@
+//! The parse stage: one log line in, one [`Parsed`] out.
+//!
+//! Pure and total: it never fails, never panics, never allocates for a line it
+//! understands and never reads the clock. A line of another program is [`Parsed::Skipped`],
+//! a Postfix line of a shape it does not know is [`Parsed::Unrecognized`], a line it cannot
+//! read at all is [`Parsed::Malformed`]. Bad lines are data: the caller counts them.
+
+mod display;
+mod envelope;
+mod event;
+mod message;
+mod stats;
+
+use std::borrow::Cow;
+use std::fmt;
+
+pub use event::{
+    Action, ActionForm, Client, Delivery, DeliveryStatus, Entry, Event, Header, NoteClass,
+    Program, QueueId,
+};
+pub use stats::{ParseStats, SAMPLES_KEPT};
+
+/// The longest line the parser reads; longer lines are [`Malformed::TooLong`].
+/// Postfix's own logger truncates at 2,000 bytes and syslog daemons at 8 KiB or so.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// The result of parsing one line.
+// Entries are returned by value on the hot path; boxing them would allocate per line.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed<'a> {
+    /// A Postfix line of a known shape.
+    Entry(Entry<'a>),
+    /// A Postfix line whose message has no known shape.
+    Unrecognized {
+        /// The envelope, which was read.
+        header: Header<'a>,
+        /// The message text.
+        text: &'a str,
+    },
+    /// Not a Postfix line: another program, or an empty line.
+    Skipped(Skip),
+    /// A line that cannot be read.
+    Malformed(Malformed),
+}
+
+/// Why a line was skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Skip {
+    /// An empty or all-blank line.
+    Blank,
+    /// A line of a program other than Postfix (dovecot, amavis, opendkim, ...).
+    OtherProgram,
+}
+
+/// Why a line could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Malformed {
+    /// No timestamp of a known family at the start of the line.
+    Timestamp,
+    /// A timestamp, but no `host program[pid]: ` after it.
+    Header,
+    /// Longer than [`MAX_LINE`] bytes.
+    TooLong,
+    /// Contains a NUL byte.
+    NulByte,
+}
+
+impl Malformed {
+    /// A short description, for samples and error lists.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Malformed::Timestamp => "no timestamp",
+            Malformed::Header => "no program tag after the timestamp",
+            Malformed::TooLong => "line too long",
+            Malformed::NulByte => "NUL byte in line",
+        }
+    }
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+/// Parses one line (without its line terminator; a trailing `\r` is ignored).
+///
+/// ```
+/// use smtplog_core::parse::{parse_line, Event, Parsed};
+///
+/// let line = "Nov  4 09:11:01 mail postfix/qmgr[1789]: 8BD903012026: removed";
+/// let Parsed::Entry(entry) = parse_line(line) else { panic!("a Postfix line") };
+/// assert_eq!(entry.header.host, Some("mail"));
+/// assert_eq!(entry.event.kind(), "removed");
+/// assert_eq!(entry.to_string(), line);
+/// ```
+pub fn parse_line(line: &str) -> Parsed<'_> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.len() > MAX_LINE {
+        return Parsed::Malformed(Malformed::TooLong);
+    }
+    if line.trim().is_empty() {
+        return Parsed::Skipped(Skip::Blank);
+    }
+    if memchr::memchr(0, line.as_bytes()).is_some() {
+        return Parsed::Malformed(Malformed::NulByte);
+    }
+    match envelope::envelope(line) {
+        Err(Ok(skip)) => Parsed::Skipped(skip),
+        Err(Err(bad)) => Parsed::Malformed(bad),
+        Ok(envelope::Envelope::Other) => Parsed::Skipped(Skip::OtherProgram),
+        Ok(envelope::Envelope::Postfix(header, text)) => {
+            let (text, repeat) = message::unrepeat(text);
+            match message::message(header.program.daemon(), text) {
+                Some(event) => Parsed::Entry(Entry {
+                    header,
+                    event,
+                    repeat,
+                }),
+                None => Parsed::Unrecognized { header, text },
+            }
+        }
+    }
+}
+
+/// Decodes raw bytes of one line for [`parse_line`]: valid UTF-8 is borrowed as it is;
+/// any invalid sequence becomes U+FFFD (Postfix logs non-printable bytes as `?`, so
+/// such bytes come from other programs or damaged files).
+pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}

@@ -1,0 +1,88 @@
+//! Counters of a parse run: lines by outcome and events by kind, with a few sample lines
+//! of each bad outcome. They add up (`+=`), so per-file results merge.
+
+use std::collections::BTreeMap;
+use std::ops::AddAssign;
+
+use super::Parsed;
+
+/// How many sample lines of each bad outcome are kept.
+pub const SAMPLES_KEPT: usize = 5;
+
+/// What a parse run saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParseStats {
+    /// Every line read.
+    pub lines: u64,
+    /// Lines whose program is Postfix (recognised or not).
+    pub postfix_lines: u64,
+    /// Lines of other programs and blank lines.
+    pub skipped: u64,
+    /// Lines that could not be read at all.
+    pub malformed: u64,
+    /// Postfix lines of no known shape.
+    pub unrecognized_postfix: u64,
+    /// Recognised Postfix lines by event kind.
+    pub by_kind: BTreeMap<&'static str, u64>,
+    /// Up to [`SAMPLES_KEPT`] malformed lines, with their reason.
+    pub malformed_samples: Vec<String>,
+    /// Up to [`SAMPLES_KEPT`] unrecognised Postfix lines.
+    pub unrecognized_samples: Vec<String>,
+}
+
+impl ParseStats {
+    /// Counts one line and what it parsed to.
+    pub fn record(&mut self, line: &str, parsed: &Parsed<'_>) {
+        self.lines += 1;
+        match parsed {
+            Parsed::Entry(entry) => {
+                self.postfix_lines += 1;
+                *self.by_kind.entry(entry.event.kind()).or_insert(0) += 1;
+            }
+            Parsed::Unrecognized { .. } => {
+                self.postfix_lines += 1;
+                self.unrecognized_postfix += 1;
+                keep(&mut self.unrecognized_samples, line.to_string());
+            }
+            Parsed::Skipped(_) => self.skipped += 1,
+            Parsed::Malformed(why) => {
+                self.malformed += 1;
+                keep(&mut self.malformed_samples, format!("{why}: {}", clip(line)));
+            }
+        }
+    }
+}
+
+fn keep(samples: &mut Vec<String>, line: String) {
+    if samples.len() < SAMPLES_KEPT {
+        samples.push(line);
+    }
+}
+
+/// At most 300 bytes of a line, cut at a character boundary.
+fn clip(line: &str) -> &str {
+    let mut end = line.len().min(300);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+impl AddAssign<&ParseStats> for ParseStats {
+    fn add_assign(&mut self, other: &ParseStats) {
+        self.lines += other.lines;
+        self.postfix_lines += other.postfix_lines;
+        self.skipped += other.skipped;
+        self.malformed += other.malformed;
+        self.unrecognized_postfix += other.unrecognized_postfix;
+        for (kind, n) in &other.by_kind {
+            *self.by_kind.entry(kind).or_insert(0) += n;
+        }
+        for s in &other.malformed_samples {
+            keep(&mut self.malformed_samples, s.clone());
+        }
+        for s in &other.unrecognized_samples {
+            keep(&mut self.unrecognized_samples, s.clone());
+        }
+    }
+}

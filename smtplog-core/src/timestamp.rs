@@ -1,0 +1,273 @@
+//! Log timestamps and their resolution into instants.
+//!
+//! The parser keeps a timestamp as the logger wrote it ([`Timestamp`]): classic syslog and
+//! Postfix's `maillog_file` have no year and no zone, RFC 3339 has both. A [`YearResolver`]
+//! supplies the year (from the caller: an explicit year or a file's modification date,
+//! never the wall clock), handles the December-to-January roll-over, and reads local
+//! times in the configured zone.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+
+/// A timestamp as logged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Timestamp {
+    /// `Mmm dd hh:mm:ss` (classic syslog, `maillog_file`): local time without a year.
+    Syslog {
+        /// 1 to 12.
+        month: u8,
+        /// 1 to 31.
+        day: u8,
+        /// 0 to 23.
+        hour: u8,
+        /// 0 to 59.
+        minute: u8,
+        /// 0 to 60 (a leap second is kept as logged).
+        second: u8,
+    },
+    /// RFC 3339 / ISO 8601 with an offset (`2024-02-14T14:47:24.705153-08:00`).
+    Rfc3339(DateTime<FixedOffset>),
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The month number of an English three-letter month name.
+pub(crate) fn month_number(name: &[u8]) -> Option<u8> {
+    MONTHS
+        .iter()
+        .position(|m| m.as_bytes() == name)
+        .map(|i| i as u8 + 1)
+}
+
+impl fmt::Display for Timestamp {
+    /// Classic syslog (`Nov  4 09:11:01`) or RFC 3339 with microseconds.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timestamp::Syslog {
+                month,
+                day,
+                hour,
+                minute,
+                second,
+            } => {
+                let name = MONTHS
+                    .get(usize::from(*month).wrapping_sub(1))
+                    .unwrap_or(&"Jan");
+                write!(f, "{name} {day:>2} {hour:02}:{minute:02}:{second:02}")
+            }
+            Timestamp::Rfc3339(t) => {
+                write!(f, "{}", t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false))
+            }
+        }
+    }
+}
+
+/// Where the year of a yearless timestamp comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YearPolicy {
+    /// The first yearless line is in this year; each December-to-January step moves to
+    /// the next year.
+    Starting(i32),
+    /// The log ends near this date (a file's modification time): a line whose month is
+    /// later than `month` belongs to the year before `year`.
+    EndingIn {
+        /// The year of the reference date.
+        year: i32,
+        /// The month (1 to 12) of the reference date.
+        month: u8,
+    },
+}
+
+/// Turns logged timestamps into instants, in a configured zone and with a year policy.
+///
+/// It is stateful only for [`YearPolicy::Starting`]: it remembers the last month it saw to
+/// notice the roll-over. A line whose month jumps backwards by more than six months is
+/// taken as the new year; one that jumps forwards by more than six months (a late line of
+/// the old year) is placed in the previous year without moving the current one.
+#[derive(Clone, Debug)]
+pub struct YearResolver {
+    zone: Tz,
+    policy: YearPolicy,
+    year: i32,
+    last_month: Option<u8>,
+}
+
+impl YearResolver {
+    /// A resolver for local times in `zone`, with years from `policy`.
+    pub fn new(zone: Tz, policy: YearPolicy) -> Self {
+        let year = match policy {
+            YearPolicy::Starting(y) => y,
+            YearPolicy::EndingIn { year, .. } => year,
+        };
+        YearResolver {
+            zone,
+            policy,
+            year,
+            last_month: None,
+        }
+    }
+
+    /// The configured zone.
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// The instant of `ts`, or `None` when the date does not exist (`Feb 30`, or
+    /// `Feb 29` in a year that is not a leap year).
+    pub fn resolve(&mut self, ts: &Timestamp) -> Option<DateTime<FixedOffset>> {
+        match *ts {
+            Timestamp::Rfc3339(t) => {
+                self.last_month = Some(t.month() as u8);
+                self.year = t.year();
+                Some(t)
+            }
+            Timestamp::Syslog {
+                month,
+                day,
+                hour,
+                minute,
+                second,
+            } => {
+                let year = self.year_of(month);
+                let date = NaiveDate::from_ymd_opt(year, u32::from(month), u32::from(day))?;
+                let naive = date.and_hms_opt(
+                    u32::from(hour),
+                    u32::from(minute),
+                    u32::from(second.min(59)),
+                )?;
+                Some(local_to_fixed(self.zone, naive))
+            }
+        }
+    }
+
+    fn year_of(&mut self, month: u8) -> i32 {
+        match self.policy {
+            YearPolicy::EndingIn { year, month: end } => {
+                if month > end {
+                    year - 1
+                } else {
+                    year
+                }
+            }
+            YearPolicy::Starting(_) => {
+                let Some(last) = self.last_month else {
+                    self.last_month = Some(month);
+                    return self.year;
+                };
+                if i32::from(month) + 6 < i32::from(last) {
+                    self.year += 1;
+                    self.last_month = Some(month);
+                    self.year
+                } else if i32::from(month) > i32::from(last) + 6 {
+                    self.year - 1
+                } else {
+                    self.last_month = Some(month);
+                    self.year
+                }
+            }
+        }
+    }
+}
+
+/// A local wall-clock time in `zone` as a fixed-offset instant. In the hour that occurs
+/// twice (DST fall-back) the earlier instant is taken; a time in the hour that does not
+/// exist (spring-forward) is read with the offset in force just before the gap.
+pub fn local_to_fixed(zone: Tz, naive: NaiveDateTime) -> DateTime<FixedOffset> {
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(t) => t.fixed_offset(),
+        LocalResult::Ambiguous(early, _) => early.fixed_offset(),
+        LocalResult::None => {
+            let before = naive - chrono::Duration::hours(3);
+            let offset = match zone.from_local_datetime(&before) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.offset().fix(),
+                LocalResult::None => FixedOffset::east_opt(0).unwrap_or_else(utc_offset),
+            };
+            let utc = naive - chrono::Duration::seconds(i64::from(offset.local_minus_utc()));
+            offset.from_utc_datetime(&utc)
+        }
+    }
+}
+
+fn utc_offset() -> FixedOffset {
+    FixedOffset::east_opt(0).expect("zero is a valid offset")
+}
+
+use chrono::Offset as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syslog(month: u8, day: u8) -> Timestamp {
+        Timestamp::Syslog {
+            month,
+            day,
+            hour: 12,
+            minute: 0,
+            second: 0,
+        }
+    }
+
+    fn resolve_all(policy: YearPolicy, months: &[(u8, u8)]) -> Vec<String> {
+        let mut r = YearResolver::new(chrono_tz::UTC, policy);
+        months
+            .iter()
+            .map(|&(m, d)| match r.resolve(&syslog(m, d)) {
+                Some(t) => t.date_naive().to_string(),
+                None => "none".to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn starting_year_rolls_over_into_january() {
+        assert_eq!(
+            resolve_all(YearPolicy::Starting(2023), &[(12, 31), (1, 1), (12, 31), (1, 2)]),
+            ["2023-12-31", "2024-01-01", "2023-12-31", "2024-01-02"]
+        );
+    }
+
+    #[test]
+    fn ending_in_places_later_months_in_the_previous_year() {
+        assert_eq!(
+            resolve_all(
+                YearPolicy::EndingIn { year: 2024, month: 1 },
+                &[(12, 30), (1, 2)]
+            ),
+            ["2023-12-30", "2024-01-02"]
+        );
+    }
+
+    #[test]
+    fn leap_day_needs_a_leap_year() {
+        assert_eq!(
+            resolve_all(YearPolicy::Starting(2023), &[(2, 29)]),
+            ["none"]
+        );
+        assert_eq!(
+            resolve_all(YearPolicy::Starting(2024), &[(2, 29)]),
+            ["2024-02-29"]
+        );
+    }
+
+    #[test]
+    fn local_time_uses_the_zone_and_its_dst_rules() {
+        let zone: Tz = "Europe/Berlin".parse().unwrap();
+        let at = |s: &str| {
+            local_to_fixed(
+                zone,
+                NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap(),
+            )
+            .to_rfc3339()
+        };
+        assert_eq!(at("2024-07-01 12:00:00"), "2024-07-01T12:00:00+02:00");
+        // Fall-back: 02:30 happens twice; the earlier (summer time) is taken.
+        assert_eq!(at("2024-10-27 02:30:00"), "2024-10-27T02:30:00+02:00");
+        // Spring-forward: 02:30 does not exist; read with the winter offset.
+        assert_eq!(at("2024-03-31 02:30:00"), "2024-03-31T03:30:00+02:00");
+    }
+}

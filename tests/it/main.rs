@@ -1,0 +1,1 @@
+//! The cross-crate test binary (one binary: every module below is part of it).

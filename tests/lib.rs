@@ -1,0 +1,1 @@
+//! Test-only package: see `it/` for the test binary.
