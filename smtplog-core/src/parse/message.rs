@@ -209,6 +209,13 @@ fn with_queue_id<'a>(
             text: rest,
         });
     }
+    if rest.starts_with("recipient limit ") || is_verbose(rest) && daemon != "smtp" {
+        return Some(Event::Note {
+            class: NoteClass::Verbose,
+            queue_id: Some(queue_id),
+            text,
+        });
+    }
     const INFO: [&str; 8] = [
         "skipped, still being delivered",
         "canceled",
@@ -627,8 +634,76 @@ fn note_class(daemon: &str, text: &str) -> Option<NoteClass> {
     {
         return Some(NoteClass::Connection);
     }
-    if daemon == "postsuper" {
+    if daemon == "postsuper" || INFO_PREFIXES.iter().any(|p| text.starts_with(p)) {
         return Some(NoteClass::Info);
     }
+    if is_verbose(text) {
+        return Some(NoteClass::Verbose);
+    }
     None
+}
+
+/// Informational lines without a queue ID.
+const INFO_PREFIXES: [&str; 6] = [
+    "discarding EHLO keywords",
+    "table ",
+    "host ",
+    "Postfix is running with backwards-compatible",
+    "using backwards-compatible default setting",
+    "dict_",
+];
+
+/// Phrases that open lines of `-v` debug output.
+const VERBOSE_PREFIXES: [&str; 34] = [
+    "event: ",
+    "skipping reply",
+    "connecting to ",
+    "begin ",
+    "send attr ",
+    "input attribute ",
+    "> ",
+    "< ",
+    ">>> ",
+    "private/",
+    "public/",
+    "request",
+    "done ",
+    "start ",
+    "end ",
+    "wakeup ",
+    "mynetworks:",
+    "fsspace:",
+    "connection established",
+    "connection closed",
+    "Run-time linked",
+    "Compiled against",
+    "process generation:",
+    "idle timeout",
+    "rewrite stream",
+    "proxymap stream",
+    "master disconnect",
+    "before ",
+    "after ",
+    "open ",
+    "initial envelope",
+    "extracted envelope",
+    "cleanup flags",
+    "lookup ",
+];
+
+/// A line of `-v` debug output: it opens with a C function or parameter name
+/// (`qmgr_scan_start: ...`, `smtpd_tls_loglevel = 1`) or a known debug phrase.
+fn is_verbose(text: &str) -> bool {
+    let word_end = text.find([':', ' ']).unwrap_or(text.len());
+    let word = &text[..word_end];
+    let c_name = word.contains('_')
+        && word
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+    c_name
+        || VERBOSE_PREFIXES.iter().any(|p| text.starts_with(p))
+        || text.starts_with("pref ")
+        || text.starts_with("host name lookup")
+        || text.ends_with(" socket: wanted attribute: ")
+        || text.contains(" socket: wanted attribute:")
 }

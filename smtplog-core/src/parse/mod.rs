@@ -64,6 +64,8 @@ pub enum Malformed {
     TooLong,
     /// Contains a NUL byte.
     NulByte,
+    /// Damaged by a spreadsheet round trip (a run of trailing commas).
+    Mangled,
 }
 
 impl Malformed {
@@ -74,6 +76,7 @@ impl Malformed {
             Malformed::Header => "no program tag after the timestamp",
             Malformed::TooLong => "line too long",
             Malformed::NulByte => "NUL byte in line",
+            Malformed::Mangled => "spreadsheet damage (trailing commas)",
         }
     }
 }
@@ -96,7 +99,7 @@ impl fmt::Display for Malformed {
 /// assert_eq!(entry.to_string(), line);
 /// ```
 pub fn parse_line(line: &str) -> Parsed<'_> {
-    let line = line.strip_suffix('\r').unwrap_or(line);
+    let line = line.trim_end_matches([' ', '\t', '\r']);
     if line.len() > MAX_LINE {
         return Parsed::Malformed(Malformed::TooLong);
     }
@@ -105,6 +108,9 @@ pub fn parse_line(line: &str) -> Parsed<'_> {
     }
     if memchr::memchr(0, line.as_bytes()).is_some() {
         return Parsed::Malformed(Malformed::NulByte);
+    }
+    if line.ends_with(",,") {
+        return Parsed::Malformed(Malformed::Mangled);
     }
     match envelope::envelope(line) {
         Err(Ok(skip)) => Parsed::Skipped(skip),

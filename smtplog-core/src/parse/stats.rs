@@ -6,12 +6,14 @@ use std::ops::AddAssign;
 
 use super::Parsed;
 
-/// How many sample lines of each bad outcome are kept.
+/// How many sample lines of each bad outcome are kept by default.
 pub const SAMPLES_KEPT: usize = 5;
 
 /// What a parse run saw.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseStats {
+    /// How many sample lines of each bad outcome to keep.
+    pub samples_kept: usize,
     /// Every line read.
     pub lines: u64,
     /// Lines whose program is Postfix (recognised or not).
@@ -30,7 +32,28 @@ pub struct ParseStats {
     pub unrecognized_samples: Vec<String>,
 }
 
+impl Default for ParseStats {
+    fn default() -> Self {
+        ParseStats::with_samples(SAMPLES_KEPT)
+    }
+}
+
 impl ParseStats {
+    /// Empty counters that keep up to `n` sample lines of each bad outcome.
+    pub fn with_samples(n: usize) -> Self {
+        ParseStats {
+            samples_kept: n,
+            lines: 0,
+            postfix_lines: 0,
+            skipped: 0,
+            malformed: 0,
+            unrecognized_postfix: 0,
+            by_kind: Default::default(),
+            malformed_samples: Vec::new(),
+            unrecognized_samples: Vec::new(),
+        }
+    }
+
     /// Counts one line and what it parsed to.
     pub fn record(&mut self, line: &str, parsed: &Parsed<'_>) {
         self.lines += 1;
@@ -42,19 +65,27 @@ impl ParseStats {
             Parsed::Unrecognized { .. } => {
                 self.postfix_lines += 1;
                 self.unrecognized_postfix += 1;
-                keep(&mut self.unrecognized_samples, line.to_string());
+                keep(
+                    &mut self.unrecognized_samples,
+                    self.samples_kept,
+                    line.to_string(),
+                );
             }
             Parsed::Skipped(_) => self.skipped += 1,
             Parsed::Malformed(why) => {
                 self.malformed += 1;
-                keep(&mut self.malformed_samples, format!("{why}: {}", clip(line)));
+                keep(
+                    &mut self.malformed_samples,
+                    self.samples_kept,
+                    format!("{why}: {}", clip(line)),
+                );
             }
         }
     }
 }
 
-fn keep(samples: &mut Vec<String>, line: String) {
-    if samples.len() < SAMPLES_KEPT {
+fn keep(samples: &mut Vec<String>, max: usize, line: String) {
+    if samples.len() < max {
         samples.push(line);
     }
 }
@@ -79,10 +110,10 @@ impl AddAssign<&ParseStats> for ParseStats {
             *self.by_kind.entry(kind).or_insert(0) += n;
         }
         for s in &other.malformed_samples {
-            keep(&mut self.malformed_samples, s.clone());
+            keep(&mut self.malformed_samples, self.samples_kept, s.clone());
         }
         for s in &other.unrecognized_samples {
-            keep(&mut self.unrecognized_samples, s.clone());
+            keep(&mut self.unrecognized_samples, self.samples_kept, s.clone());
         }
     }
 }
