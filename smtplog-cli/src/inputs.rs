@@ -75,9 +75,9 @@ fn modified(p: &Path) -> Option<SystemTime> {
 /// The time zone: `--tz`, else the configuration's, else `$TZ`, else the system's, else UTC.
 pub(crate) fn zone(flag: Option<&str>, configured: Option<&str>) -> Result<Tz> {
     if let Some(name) = flag.or(configured) {
-        return name
-            .parse::<Tz>()
-            .map_err(|_| anyhow!("unknown time zone {name:?} (expected an IANA name such as Asia/Taipei)"));
+        return name.parse::<Tz>().map_err(|_| {
+            anyhow!("unknown time zone {name:?} (expected an IANA name such as Asia/Taipei)")
+        });
     }
     if let Ok(name) = std::env::var("TZ")
         && let Ok(tz) = name.trim_start_matches(':').parse::<Tz>()

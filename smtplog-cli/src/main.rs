@@ -2,8 +2,10 @@
 //! `main` maps errors to exit codes (0 ok, 1 refused or nothing to do, 2 error) and treats
 //! a closed output pipe as success.
 
+mod ingest_cmd;
 mod inputs;
 mod parse_cmd;
+mod stats_cmd;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -18,9 +20,6 @@ struct Cli {
     /// The SQLite database file.
     #[arg(long, global = true, default_value = "smtplog.db")]
     db: PathBuf,
-    /// A TOML configuration file.
-    #[arg(long, global = true)]
-    config: Option<PathBuf>,
     /// The time zone of the logs' local timestamps and of calendar days (IANA name, e.g.
     /// Asia/Taipei). Default: the configuration's, else the system's.
     #[arg(long, global = true)]
@@ -33,6 +32,10 @@ struct Cli {
 enum Command {
     /// Parse logs and print one JSON object per Postfix line, or a summary.
     Parse(parse_cmd::ParseArgs),
+    /// Read logs into the database, incrementally (only what was not read before).
+    Ingest(ingest_cmd::IngestArgs),
+    /// Print one sender's daily table over a date range.
+    Stats(stats_cmd::StatsArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -47,6 +50,18 @@ pub(crate) enum Failure {
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         Failure::Error(e)
+    }
+}
+
+impl From<smtplog_core::store::StoreError> for Failure {
+    fn from(e: smtplog_core::store::StoreError) -> Self {
+        Failure::Error(e.into())
+    }
+}
+
+impl From<smtplog_core::ingest::IngestError> for Failure {
+    fn from(e: smtplog_core::ingest::IngestError) -> Self {
+        Failure::Error(e.into())
     }
 }
 
@@ -67,6 +82,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Parse(args) => parse_cmd::run(&cli, args),
+        Command::Ingest(args) => ingest_cmd::run(&cli, args),
+        Command::Stats(args) => stats_cmd::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

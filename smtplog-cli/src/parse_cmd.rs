@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use serde_json::{Map, Value, json};
-use smtplog_core::parse::{MAX_LINE, Parsed, ParseStats, decode, parse_line};
+use smtplog_core::parse::{MAX_LINE, ParseStats, Parsed, decode, parse_line};
 use smtplog_core::source;
 use smtplog_core::timestamp::YearResolver;
 
@@ -39,12 +39,12 @@ pub(crate) fn run(cli: &Cli, args: &ParseArgs) -> Result<(), Failure> {
         let mut stats = ParseStats::with_samples(args.samples);
         let mut years = YearResolver::new(tz, input.year_policy(args.year));
         let mut write_err: Option<io::Error> = None;
-        source::for_each_line(&mut reader, MAX_LINE, |bytes, too_long| {
+        source::for_each_line::<_, io::Error>(&mut reader, MAX_LINE, |line| {
             if write_err.is_some() {
-                return;
+                return Ok(());
             }
-            let text = decode(bytes);
-            let parsed = if too_long {
+            let text = decode(line.bytes);
+            let parsed = if line.too_long {
                 Parsed::Malformed(smtplog_core::parse::Malformed::TooLong)
             } else {
                 parse_line(&text)
@@ -61,6 +61,7 @@ pub(crate) fn run(cli: &Cli, args: &ParseArgs) -> Result<(), Failure> {
                     write_err = Some(e);
                 }
             }
+            Ok(())
         })
         .with_context(|| format!("reading {}", input.name()))?;
         if let Some(e) = write_err {
@@ -87,7 +88,10 @@ fn entry_json(entry: &smtplog_core::parse::Entry<'_>, years: &mut YearResolver) 
         },
     );
     obj.insert("logged_time".into(), Value::String(h.time.to_string()));
-    obj.insert("host".into(), h.host.map_or(Value::Null, |s| Value::String(s.into())));
+    obj.insert(
+        "host".into(),
+        h.host.map_or(Value::Null, |s| Value::String(s.into())),
+    );
     obj.insert("program".into(), Value::String(h.program.as_str().into()));
     obj.insert("pid".into(), h.pid.map_or(Value::Null, |p| json!(p)));
     obj.insert("kind".into(), Value::String(entry.event.kind().into()));

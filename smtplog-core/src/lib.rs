@@ -4,8 +4,15 @@
 //! malformed one) → time resolution ([`timestamp`]) → correlation → store → reports.
 //! Nothing here prints, exits, reads environment variables or the wall clock.
 
+pub mod correlate;
+pub mod ingest;
 pub mod parse;
+pub mod query;
+pub mod record;
+pub mod report;
 pub mod source;
+pub mod stats;
+pub mod store;
 pub mod timestamp;
 
 /// The version of this library.

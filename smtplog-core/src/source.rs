@@ -33,26 +33,49 @@ pub fn reader<R: Read + Send + 'static>(inner: R) -> io::Result<Box<dyn BufRead 
     }
 }
 
-/// Calls `each` with every line of `input` (without the `\n`), as raw bytes. A final line
-/// without a newline is passed too. Lines longer than `max` bytes are passed cut to `max`
-/// bytes with `true` as the second argument, so the caller can count them; the rest of
-/// such a line is discarded without being held in memory.
-pub fn for_each_line<R: BufRead + ?Sized>(
+/// One line of input.
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'a> {
+    /// The line's bytes without the `\n` (cut to the maximum length).
+    pub bytes: &'a [u8],
+    /// True when the line was longer than the maximum and was cut.
+    pub too_long: bool,
+    /// How many bytes of input the line took, `\n` included.
+    pub raw_len: usize,
+    /// False for a last line that has no `\n` (it may still be being written).
+    pub terminated: bool,
+}
+
+/// Calls `each` with every line of `input`, as raw bytes. A final line without a newline
+/// is passed too, with `terminated` false. Lines longer than `max` bytes are passed cut to
+/// `max` bytes with `too_long` set; the rest of such a line is discarded without being held
+/// in memory. Stops at the first error `each` returns.
+pub fn for_each_line<R, E>(
     input: &mut R,
     max: usize,
-    mut each: impl FnMut(&[u8], bool),
-) -> io::Result<()> {
+    mut each: impl FnMut(Line<'_>) -> Result<(), E>,
+) -> Result<(), E>
+where
+    R: BufRead + ?Sized,
+    E: From<io::Error>,
+{
     let mut line: Vec<u8> = Vec::with_capacity(1024);
+    let mut raw = 0usize;
     let mut too_long = false;
     loop {
         let buf = match input.fill_buf() {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         if buf.is_empty() {
-            if !line.is_empty() || too_long {
-                each(&line, too_long);
+            if raw > 0 {
+                each(Line {
+                    bytes: &line,
+                    too_long,
+                    raw_len: raw,
+                    terminated: false,
+                })?;
             }
             return Ok(());
         }
@@ -62,23 +85,32 @@ pub fn for_each_line<R: BufRead + ?Sized>(
             match memchr::memchr(b'\n', &buf[start..]) {
                 Some(p) => {
                     let end = start + p;
-                    if line.is_empty() && !too_long {
+                    if raw == 0 {
                         let whole = &buf[start..end];
-                        if whole.len() > max {
-                            each(&whole[..max], true);
-                        } else {
-                            each(whole, false);
-                        }
+                        let long = whole.len() > max;
+                        each(Line {
+                            bytes: &whole[..whole.len().min(max)],
+                            too_long: long,
+                            raw_len: whole.len() + 1,
+                            terminated: true,
+                        })?;
                     } else {
                         append(&mut line, &buf[start..end], max, &mut too_long);
-                        each(&line, too_long);
+                        each(Line {
+                            bytes: &line,
+                            too_long,
+                            raw_len: raw + (end - start) + 1,
+                            terminated: true,
+                        })?;
                         line.clear();
+                        raw = 0;
                         too_long = false;
                     }
                     start = end + 1;
                 }
                 None => {
                     append(&mut line, &buf[start..], max, &mut too_long);
+                    raw += len - start;
                     start = len;
                 }
             }
@@ -95,6 +127,26 @@ fn append(line: &mut Vec<u8>, part: &[u8], max: usize, too_long: &mut bool) {
     line.extend_from_slice(&part[..part.len().min(room)]);
 }
 
+/// Orders log files oldest first, by modification time, so that a shell glob's
+/// newest-first listing of rotations (`mail.log mail.log.1 mail.log.2.gz`) is read in
+/// the order it was written. Equal times keep rotation order (higher suffix first).
+pub fn oldest_first(paths: &mut [std::path::PathBuf]) {
+    fn suffix(p: &Path) -> u32 {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let name = name.strip_suffix(".gz").unwrap_or(name);
+        name.rsplit('.')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+    paths.sort_by_key(|p| {
+        let mtime = std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
+        (mtime, std::cmp::Reverse(suffix(p)))
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,8 +154,9 @@ mod tests {
     fn lines(data: &[u8], max: usize) -> Vec<(String, bool)> {
         let mut out = Vec::new();
         let mut r = io::BufReader::with_capacity(4, data);
-        for_each_line(&mut r, max, |l, long| {
-            out.push((String::from_utf8_lossy(l).into_owned(), long))
+        for_each_line::<_, io::Error>(&mut r, max, |l| {
+            out.push((String::from_utf8_lossy(l.bytes).into_owned(), l.too_long));
+            Ok(())
         })
         .unwrap();
         out
@@ -117,6 +170,21 @@ mod tests {
             .map(|s| (s.to_string(), false))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn raw_lengths_add_up_and_the_last_line_is_unterminated() {
+        let mut r = io::BufReader::with_capacity(3, &b"ab\ncdefgh\nij"[..]);
+        let mut got = Vec::new();
+        for_each_line::<_, io::Error>(&mut r, 4, |l| {
+            got.push((l.raw_len, l.terminated, l.too_long));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![(3, true, false), (7, true, true), (2, false, false)]
+        );
     }
 
     #[test]
@@ -141,7 +209,11 @@ mod tests {
         let gz = enc.finish().unwrap();
         let mut r = reader(io::Cursor::new(gz)).unwrap();
         let mut got = Vec::new();
-        for_each_line(&mut r, 100, |l, _| got.push(l.to_vec())).unwrap();
+        for_each_line::<_, io::Error>(&mut r, 100, |l| {
+            got.push(l.bytes.to_vec());
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(got, vec![b"one".to_vec(), b"two".to_vec()]);
     }
 }

@@ -60,7 +60,11 @@ impl fmt::Display for Timestamp {
                 write!(f, "{name} {day:>2} {hour:02}:{minute:02}:{second:02}")
             }
             Timestamp::Rfc3339(t) => {
-                write!(f, "{}", t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false))
+                write!(
+                    f,
+                    "{}",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+                )
             }
         }
     }
@@ -114,6 +118,21 @@ impl YearResolver {
     /// The configured zone.
     pub fn zone(&self) -> Tz {
         self.zone
+    }
+
+    /// The state to save between runs: the current year and the last month seen.
+    pub fn state(&self) -> (i32, Option<u8>) {
+        (self.year, self.last_month)
+    }
+
+    /// A resolver continuing from a saved [`YearResolver::state`].
+    pub fn resume(zone: Tz, policy: YearPolicy, year: i32, last_month: Option<u8>) -> Self {
+        YearResolver {
+            zone,
+            policy,
+            year,
+            last_month,
+        }
     }
 
     /// The instant of `ts`, or `None` when the date does not exist (`Feb 30`, or
@@ -226,7 +245,10 @@ mod tests {
     #[test]
     fn starting_year_rolls_over_into_january() {
         assert_eq!(
-            resolve_all(YearPolicy::Starting(2023), &[(12, 31), (1, 1), (12, 31), (1, 2)]),
+            resolve_all(
+                YearPolicy::Starting(2023),
+                &[(12, 31), (1, 1), (12, 31), (1, 2)]
+            ),
             ["2023-12-31", "2024-01-01", "2023-12-31", "2024-01-02"]
         );
     }
@@ -235,7 +257,10 @@ mod tests {
     fn ending_in_places_later_months_in_the_previous_year() {
         assert_eq!(
             resolve_all(
-                YearPolicy::EndingIn { year: 2024, month: 1 },
+                YearPolicy::EndingIn {
+                    year: 2024,
+                    month: 1
+                },
                 &[(12, 30), (1, 2)]
             ),
             ["2023-12-30", "2024-01-02"]

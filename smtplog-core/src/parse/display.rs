@@ -24,7 +24,11 @@ impl Display for Entry<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{} ", self.header)?;
         if self.repeat > 1 {
-            write!(f, "message repeated {} times: [ {}]", self.repeat, self.event)
+            write!(
+                f,
+                "message repeated {} times: [ {}]",
+                self.repeat, self.event
+            )
         } else {
             write!(f, "{}", self.event)
         }
@@ -67,7 +71,11 @@ impl Display for Action<'_> {
             ("sasl_sender", self.sasl_sender, false),
         ];
         let has_fields = fields.iter().any(|(_, v, _)| v.is_some());
-        let sep = if self.form == ActionForm::Postscreen { ", " } else { " " };
+        let sep = if self.form == ActionForm::Postscreen {
+            ", "
+        } else {
+            " "
+        };
         let write_fields = |f: &mut Formatter<'_>| -> fmt::Result {
             let mut first = true;
             for (key, value, bracketed) in fields {
@@ -190,7 +198,11 @@ impl Display for Event<'_> {
                 message_id,
                 resent,
             } => {
-                let key = if *resent { "resent-message-id" } else { "message-id" };
+                let key = if *resent {
+                    "resent-message-id"
+                } else {
+                    "message-id"
+                };
                 write!(f, "{queue_id}: {key}={message_id}")
             }
             Event::Queued {

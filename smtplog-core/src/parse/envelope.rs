@@ -48,9 +48,15 @@ pub(crate) fn rfc3339(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
         digits(2),
     )
         .parse(i)?;
-    let (i, frac) = opt((char('.'), take_while_m_n(1, 9, |c: char| c.is_ascii_digit()))).parse(i)?;
+    let (i, frac) = opt((
+        char('.'),
+        take_while_m_n(1, 9, |c: char| c.is_ascii_digit()),
+    ))
+    .parse(i)?;
     let nanos = frac.map_or(0, |(_, f): (char, &str)| {
-        let v = f.bytes().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
+        let v = f
+            .bytes()
+            .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
         v * 10u32.pow(9 - f.len() as u32)
     });
     // Skip any digits past nanosecond precision.
@@ -75,9 +81,8 @@ fn offset(i: &str) -> IResult<&str, FixedOffset> {
     let (rest, (sign, h, _, m)) = (one_of("+-"), digits(2), opt(char(':')), digits(2)).parse(i)?;
     let secs = (h * 3600 + m * 60) as i32;
     let secs = if sign == '-' { -secs } else { secs };
-    let off = FixedOffset::east_opt(secs).ok_or_else(|| {
-        nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify))
-    })?;
+    let off = FixedOffset::east_opt(secs)
+        .ok_or_else(|| nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify)))?;
     Ok((rest, off))
 }
 
@@ -93,8 +98,15 @@ fn syslog_time(i: &str) -> IResult<&str, Timestamp> {
     let i = i.strip_prefix(' ').unwrap_or(i);
     let (i, day) = take_while_m_n(1, 2, |c: char| c.is_ascii_digit()).parse(i)?;
     let day: u8 = day.parse().map_err(|_| fail())?;
-    let (i, (_, hour, _, minute, _, second)) =
-        (char(' '), digits(2), char(':'), digits(2), char(':'), digits(2)).parse(i)?;
+    let (i, (_, hour, _, minute, _, second)) = (
+        char(' '),
+        digits(2),
+        char(':'),
+        digits(2),
+        char(':'),
+        digits(2),
+    )
+        .parse(i)?;
     // Some loggers add a fraction to the classic form; it is dropped.
     let i = match i.strip_prefix('.') {
         Some(rest) => rest.trim_start_matches(|c: char| c.is_ascii_digit()),
@@ -200,7 +212,10 @@ pub(crate) fn envelope(line: &str) -> Result<Envelope<'_>, Result<Skip, Malforme
 }
 
 fn is_level_word(s: &str) -> bool {
-    matches!(s, "INFO" | "NOTICE" | "WARN" | "WARNING" | "ERROR" | "DEBUG")
+    matches!(
+        s,
+        "INFO" | "NOTICE" | "WARN" | "WARNING" | "ERROR" | "DEBUG"
+    )
 }
 
 /// The first token is a program tag (not a host) when it has a `[pid]` or ends in `:`.
@@ -216,7 +231,10 @@ mod tests {
     #[test]
     fn rfc3339_fractions_and_offsets() {
         for (s, want) in [
-            ("2024-02-14T14:47:24.705153-08:00", "2024-02-14T14:47:24.705153-08:00"),
+            (
+                "2024-02-14T14:47:24.705153-08:00",
+                "2024-02-14T14:47:24.705153-08:00",
+            ),
             ("2021-02-28T11:58:36.591Z", "2021-02-28T11:58:36.591+00:00"),
             ("2021-02-06T10:57:57+01:00", "2021-02-06T10:57:57+01:00"),
             (

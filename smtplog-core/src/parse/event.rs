@@ -279,10 +279,10 @@ pub enum ActionForm {
 }
 
 impl Action<'_> {
-    /// True for the verdicts that refused the mail: `reject`, `milter-reject` and
-    /// `proxy-reject` (not `reject_warning`, not `warning`, not `hold`).
+    /// True for the verdicts that refused a submission: `reject` and `milter-reject`
+    /// (not `reject_warning`, `warning`, `hold`, `discard` or a proxy filter's reply).
     pub fn is_rejection(&self) -> bool {
-        matches!(self.action, "reject" | "milter-reject" | "proxy-reject")
+        matches!(self.action, "reject" | "milter-reject")
     }
 }
 
@@ -626,7 +626,11 @@ impl<'a> Event<'a> {
             } => {
                 push("queue_id", Some(queue_id.0));
                 push(
-                    if *resent { "resent_message_id" } else { "message_id" },
+                    if *resent {
+                        "resent_message_id"
+                    } else {
+                        "message_id"
+                    },
                     Some(message_id),
                 );
             }

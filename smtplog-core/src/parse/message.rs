@@ -5,8 +5,7 @@
 //! (delivery records), bounce_notify_service.c (notifications).
 
 use super::event::{
-    Action, ActionForm, Client, Delivery, DeliveryStatus, Event, NoteClass, QueueId,
-    is_queue_id,
+    Action, ActionForm, Client, Delivery, DeliveryStatus, Event, NoteClass, QueueId, is_queue_id,
 };
 
 /// Strips rsyslog's `message repeated N times: [ TEXT]` and returns the inner text and N.
@@ -47,7 +46,9 @@ fn queue_id_prefix(text: &str) -> Option<(QueueId<'_>, &str)> {
         return None;
     }
     let rest = &text[colon + 1..];
-    let rest = rest.strip_prefix(' ').or_else(|| rest.is_empty().then_some(rest))?;
+    let rest = rest
+        .strip_prefix(' ')
+        .or_else(|| rest.is_empty().then_some(rest))?;
     Some((QueueId(token), rest))
 }
 
@@ -76,7 +77,10 @@ fn sasl_failure(rest: &str) -> Option<Event<'_>> {
     let reason = after.strip_prefix(':').unwrap_or(after);
     let reason = reason.strip_prefix(' ').unwrap_or(reason);
     let (reason, username) = match reason.rfind(", sasl_username=") {
-        Some(at) => (&reason[..at], Some(&reason[at + ", sasl_username=".len()..])),
+        Some(at) => (
+            &reason[..at],
+            Some(&reason[at + ", sasl_username=".len()..]),
+        ),
         None => (reason, None),
     };
     Some(Event::SaslFailure {
@@ -239,7 +243,9 @@ fn with_queue_id<'a>(
 /// qmgr: `from=<S>, size=N, nrcpt=N (queue active)` or `from=<S>, status=expired, returned
 /// to sender`.
 fn queue_from<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Event<'a>> {
-    let (from, rest) = address(&rest["from=".len()..], |r| r.starts_with(", ") || r.is_empty())?;
+    let (from, rest) = address(&rest["from=".len()..], |r| {
+        r.starts_with(", ") || r.is_empty()
+    })?;
     let rest = rest.strip_prefix(", ")?;
     if let Some(r) = rest.strip_prefix("status=") {
         let (status, _) = r.split_once(", returned to sender")?;
@@ -439,10 +445,7 @@ const ACTIONS: [&str; 15] = [
 ];
 
 fn is_action_word(w: &str) -> bool {
-    ACTIONS.contains(&w)
-        || w.starts_with("milter-")
-        || w == "proxy-accept"
-        || w == "proxy-reject"
+    ACTIONS.contains(&w) || w.starts_with("milter-") || w == "proxy-accept" || w == "proxy-reject"
 }
 
 const TAIL_KEYS: [&str; 7] = [
@@ -497,7 +500,11 @@ fn action<'a>(daemon: &str, queue_id: QueueId<'a>, rest: &'a str) -> Option<Acti
         }
         let r = r.strip_prefix(':')?;
         let r = r.strip_prefix(' ').unwrap_or(r);
-        let sep = if a.form == ActionForm::Postscreen { ", " } else { " " };
+        let sep = if a.form == ActionForm::Postscreen {
+            ", "
+        } else {
+            " "
+        };
         match tail_start(r) {
             Some(at) => {
                 a.reply = Some(&r[..at]);
@@ -547,7 +554,12 @@ fn tail_start(s: &str) -> Option<usize> {
 }
 
 /// Reads `key=value` fields separated by `sep` into `a`; returns what follows them.
-fn tail_fields<'a>(mut s: &'a str, sep: &str, a: &mut Action<'a>, cleanup: bool) -> Option<&'a str> {
+fn tail_fields<'a>(
+    mut s: &'a str,
+    sep: &str,
+    a: &mut Action<'a>,
+    cleanup: bool,
+) -> Option<&'a str> {
     loop {
         let key = TAIL_KEYS.iter().find(|k| s.starts_with(*k))?;
         let v = &s[key.len()..];
@@ -627,7 +639,8 @@ fn note_class(daemon: &str, text: &str) -> Option<NoteClass> {
         }
         _ => {}
     }
-    if text.starts_with("connect to ") || text.starts_with("improper command pipelining")
+    if text.starts_with("connect to ")
+        || text.starts_with("improper command pipelining")
         || text.starts_with("bare <LF>")
         || text.starts_with("non-SMTP command")
         || text.starts_with("lost connection with ")

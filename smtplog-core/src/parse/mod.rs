@@ -15,8 +15,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use event::{
-    Action, ActionForm, Client, Delivery, DeliveryStatus, Entry, Event, Header, NoteClass,
-    Program, QueueId,
+    Action, ActionForm, Client, Delivery, DeliveryStatus, Entry, Event, Header, NoteClass, Program,
+    QueueId,
 };
 pub use stats::{ParseStats, SAMPLES_KEPT};
 

@@ -1,0 +1,634 @@
+//! The correlator: a deterministic state machine that follows each message by relay host,
+//! Postfix instance and queue ID, and turns parsed lines into [`Record`]s as the lines
+//! arrive. No clock, no I/O: the caller feeds it events with their resolved times and
+//! saves the changes it reports ([`Correlator::take_changes`]) with the records, so a
+//! later run continues exactly where this one stopped.
+//!
+//! The rules it keeps are PRODUCT.md's ("Correlation: from lines to records"): the qmgr
+//! `from=` line counts a message once; an expiry emits one record per recipient still
+//! deferred, with its last reason; content-filter and `local` forwarding hops are followed
+//! and are not records themselves; null-sender and double-bounce mail belongs to nobody;
+//! probes and `reject_warning` are not records; lines whose message start was never seen
+//! are kept as orphans.
+
+mod state;
+mod stats;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::parse::{Action, Delivery, DeliveryStatus, Entry, Event};
+use crate::record::{Record, Status};
+pub use state::{Deferral, Inheritance, MessageKey, MessageState, Saved};
+pub use stats::CorrelateStats;
+
+/// Limits of the correlator's memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// How many unfinished messages (and, separately, pending hop links) are kept; past
+    /// that the least recently seen are forgotten and counted as evicted.
+    pub max_pending: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pending: 500_000,
+        }
+    }
+}
+
+/// What the correlator asks the caller to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Store a new record.
+    Record(Record),
+    /// A message whose records were already stored turned out to be a hop's copy: its
+    /// records take the origin's client and SASL user (and original recipient).
+    Relink(Relink),
+}
+
+/// The fix-up of the records of one message that was linked to its origin late.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Relink {
+    /// The message whose records change: those of this host, instance and queue ID logged
+    /// at or after `since`.
+    pub key: MessageKey,
+    /// When the message's first line was logged.
+    pub since: DateTime<Utc>,
+    /// The origin's client IP.
+    pub sender_ip: Option<String>,
+    /// The origin's SASL user.
+    pub sasl_user: Option<String>,
+    /// The original recipient, for records that have none.
+    pub orig_recipient: Option<String>,
+}
+
+/// A change of the correlator's state, to be saved: `None` deletes.
+pub type Change = (MessageKey, Option<Saved>);
+
+/// The correlator. See the module documentation.
+#[derive(Debug, Default)]
+pub struct Correlator {
+    limits: Limits,
+    messages: HashMap<MessageKey, MessageState>,
+    links: HashMap<MessageKey, Inheritance>,
+    /// Touch order for eviction: (seq, key); stale entries are skipped.
+    order: VecDeque<(u64, MessageKey)>,
+    link_order: VecDeque<(u64, MessageKey)>,
+    seq: u64,
+    dirty: HashSet<MessageKey>,
+    stats: CorrelateStats,
+}
+
+fn lower(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+fn is_loopback(relay: &str) -> bool {
+    let addr = match (relay.find('['), relay.find(']')) {
+        (Some(o), Some(c)) if o < c => &relay[o + 1..c],
+        _ => relay.split(':').next().unwrap_or(relay),
+    };
+    addr.starts_with("127.") || addr == "::1" || addr == "localhost"
+}
+
+/// True for senders whose mail belongs to nobody's history: the null sender (bounces,
+/// delay notices) and Postfix's double-bounce address.
+fn belongs_to_nobody(sender: &str) -> bool {
+    sender.is_empty() || sender.starts_with("double-bounce@") || sender == "double-bounce"
+}
+
+/// The enhanced status code in a reply text (`554 5.7.1 ...` or `5.7.1 ...`).
+fn dsn_of(reply: &str) -> Option<String> {
+    reply
+        .split(' ')
+        .take(2)
+        .find(|w| {
+            let parts: Vec<&str> = w.split('.').collect();
+            parts.len() == 3
+                && matches!(parts[0], "2" | "4" | "5")
+                && parts[1..]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(str::to_string)
+}
+
+impl Correlator {
+    /// A correlator with no state.
+    pub fn new(limits: Limits) -> Self {
+        Correlator {
+            limits,
+            ..Correlator::default()
+        }
+    }
+
+    /// Restores saved state (as written from [`Correlator::take_changes`]).
+    pub fn restore(limits: Limits, saved: impl IntoIterator<Item = (MessageKey, Saved)>) -> Self {
+        let mut c = Correlator::new(limits);
+        let mut msgs: Vec<(MessageKey, MessageState)> = Vec::new();
+        let mut links: Vec<(MessageKey, Inheritance)> = Vec::new();
+        for (key, s) in saved {
+            match s {
+                Saved::Message(m) => msgs.push((key, m)),
+                Saved::Link(l) => links.push((key, l)),
+            }
+        }
+        msgs.sort_by_key(|(_, m)| m.seq);
+        links.sort_by_key(|(_, l)| l.seq);
+        for (key, m) in msgs {
+            c.seq = c.seq.max(m.seq);
+            c.order.push_back((m.seq, key.clone()));
+            c.messages.insert(key, m);
+        }
+        for (key, l) in links {
+            c.seq = c.seq.max(l.seq);
+            c.link_order.push_back((l.seq, key.clone()));
+            c.links.insert(key, l);
+        }
+        c
+    }
+
+    /// Counters since the correlator was made.
+    pub fn stats(&self) -> &CorrelateStats {
+        &self.stats
+    }
+
+    /// How many unfinished messages it holds.
+    pub fn pending(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// The state changed since the last call, to be saved with the records emitted since.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        let mut keys: Vec<MessageKey> = self.dirty.drain().collect();
+        keys.sort();
+        keys.into_iter()
+            .map(|k| {
+                let saved = match (self.messages.get(&k), self.links.get(&k)) {
+                    (Some(m), _) => Some(Saved::Message(m.clone())),
+                    (None, Some(l)) => Some(Saved::Link(l.clone())),
+                    (None, None) => None,
+                };
+                (k, saved)
+            })
+            .collect()
+    }
+
+    /// Feeds one parsed line logged at `time`; what it means is appended to `out`.
+    pub fn feed(&mut self, time: DateTime<FixedOffset>, entry: &Entry<'_>, out: &mut Vec<Output>) {
+        for _ in 0..entry.repeat.max(1) {
+            self.feed_once(time, entry, out);
+        }
+    }
+
+    fn key(entry: &Entry<'_>, queue_id: &str) -> MessageKey {
+        MessageKey {
+            host: entry.header.host.unwrap_or("").to_string(),
+            instance: entry.header.program.instance().to_string(),
+            queue_id: queue_id.to_string(),
+        }
+    }
+
+    fn feed_once(&mut self, time: DateTime<FixedOffset>, entry: &Entry<'_>, out: &mut Vec<Output>) {
+        let at = time.with_timezone(&Utc);
+        match &entry.event {
+            Event::ClientLine {
+                queue_id,
+                client,
+                sasl_username,
+                orig_queue_id,
+                ..
+            } => {
+                if queue_id.is_noqueue() {
+                    return;
+                }
+                let key = Self::key(entry, queue_id.as_str());
+                // A client= for a message that was already queued is a reused ID whose
+                // `removed` line was not seen: the old message is finished.
+                if self
+                    .messages
+                    .get(&key)
+                    .is_some_and(|m| m.started && m.queued)
+                {
+                    self.finish(&key);
+                }
+                let m = self.touch(&key, at, out);
+                m.started = true;
+                if m.client_ip.is_none() {
+                    m.client_ip = Some(client.addr.to_string());
+                }
+                if let Some(user) = sasl_username {
+                    m.sasl_user = Some(user.to_string());
+                    m.own_sasl = true;
+                }
+                if let Some(orig) = orig_queue_id {
+                    let parent = Self::key(entry, orig.as_str());
+                    self.link_existing(&parent, &key, None, out);
+                }
+            }
+            Event::Pickup { queue_id, .. } => {
+                let key = Self::key(entry, queue_id.as_str());
+                if self
+                    .messages
+                    .get(&key)
+                    .is_some_and(|m| m.started && m.queued)
+                {
+                    self.finish(&key);
+                }
+                let m = self.touch(&key, at, out);
+                m.started = true;
+                if m.client_ip.is_none() {
+                    m.client_ip = Some("127.0.0.1".to_string());
+                }
+            }
+            Event::MessageId {
+                queue_id,
+                message_id,
+                resent: false,
+            } => {
+                let key = Self::key(entry, queue_id.as_str());
+                let m = self.touch(&key, at, out);
+                m.message_id = Some(message_id.to_string());
+            }
+            Event::Queued { queue_id, from, .. } => {
+                let key = Self::key(entry, queue_id.as_str());
+                let m = self.touch(&key, at, out);
+                if m.sender.is_none() {
+                    m.sender = Some(lower(from));
+                }
+                if !m.queued {
+                    m.queued = true;
+                    let sender = m.sender.clone().unwrap_or_default();
+                    if m.own_sasl && !belongs_to_nobody(&sender) {
+                        let record = Record {
+                            time: at,
+                            smtp_relay: key.host.clone(),
+                            instance: key.instance.clone(),
+                            queue_id: key.queue_id.clone(),
+                            sender: Some(sender),
+                            sender_ip: m.client_ip.clone(),
+                            sasl_user: m.sasl_user.clone(),
+                            recipient: None,
+                            orig_recipient: None,
+                            status: Status::AuthRcv,
+                            dsn: None,
+                            relay: None,
+                            delay: None,
+                            response: None,
+                            message_id: m.message_id.clone(),
+                            orphan: false,
+                        };
+                        m.emitted = true;
+                        self.emit(record, out);
+                    }
+                }
+            }
+            Event::Delivery(d) => self.delivery(entry, at, d, out),
+            Event::Expired { queue_id, from, .. } => {
+                let key = Self::key(entry, queue_id.as_str());
+                let m = self.touch(&key, at, out);
+                if m.sender.is_none() {
+                    m.sender = Some(lower(from));
+                }
+                let sender = m.sender.clone().unwrap_or_default();
+                let deferred = std::mem::take(&mut m.deferred);
+                if belongs_to_nobody(&sender) {
+                    self.stats.notifications += deferred.len() as u64;
+                    return;
+                }
+                let m = m.clone();
+                for (rcpt, last) in deferred {
+                    let record = Record {
+                        time: at,
+                        smtp_relay: key.host.clone(),
+                        instance: key.instance.clone(),
+                        queue_id: key.queue_id.clone(),
+                        sender: Some(sender.clone()),
+                        sender_ip: m.client_ip.clone(),
+                        sasl_user: m.sasl_user.clone(),
+                        recipient: Some(rcpt),
+                        orig_recipient: last.orig_to.or_else(|| m.orig_rcpt.clone()),
+                        status: Status::Expired,
+                        dsn: last.dsn,
+                        relay: last.relay,
+                        delay: last.delay,
+                        response: last.response,
+                        message_id: m.message_id.clone(),
+                        orphan: !m.started,
+                    };
+                    self.emit(record, out);
+                }
+                if let Some(mm) = self.messages.get_mut(&key) {
+                    mm.emitted = true;
+                }
+            }
+            Event::Removed { queue_id } => {
+                let key = Self::key(entry, queue_id.as_str());
+                if self.messages.contains_key(&key) {
+                    self.finish(&key);
+                } else {
+                    self.stats.orphan_lines += 1;
+                }
+            }
+            Event::Action(a) if a.is_rejection() => self.rejection(entry, at, a, out),
+            Event::SaslFailure {
+                client,
+                mechanism,
+                reason,
+                username: Some(user),
+            } => {
+                let sender = user.contains('@').then(|| lower(user));
+                let record = Record {
+                    time: at,
+                    smtp_relay: entry.header.host.unwrap_or("").to_string(),
+                    instance: entry.header.program.instance().to_string(),
+                    queue_id: "NOQUEUE".to_string(),
+                    sender,
+                    sender_ip: Some(client.addr.to_string()),
+                    sasl_user: Some(user.to_string()),
+                    recipient: None,
+                    orig_recipient: None,
+                    status: Status::AuthBlk,
+                    dsn: None,
+                    relay: None,
+                    delay: None,
+                    response: Some(format!("SASL {mechanism} authentication failed: {reason}")),
+                    message_id: None,
+                    orphan: false,
+                };
+                self.emit(record, out);
+            }
+            Event::SaslFailure { username: None, .. } => self.stats.unattributed += 1,
+            _ => {}
+        }
+    }
+
+    /// Returns the state of `key`, creating it (from a pending hop link if there is one,
+    /// else as an orphan) and marking it recently seen.
+    fn touch(
+        &mut self,
+        key: &MessageKey,
+        at: DateTime<Utc>,
+        out: &mut Vec<Output>,
+    ) -> &mut MessageState {
+        self.seq += 1;
+        let seq = self.seq;
+        self.dirty.insert(key.clone());
+        if !self.messages.contains_key(key) {
+            let mut m = MessageState {
+                first_ms: at.timestamp_millis(),
+                ..MessageState::default()
+            };
+            if let Some(link) = self.links.remove(key) {
+                inherit(&mut m, &link);
+            }
+            self.messages.insert(key.clone(), m);
+            self.evict(out);
+        }
+        self.order.push_back((seq, key.clone()));
+        let m = self.messages.get_mut(key).expect("inserted above");
+        m.seq = seq;
+        m
+    }
+
+    fn evict(&mut self, _out: &mut Vec<Output>) {
+        while self.messages.len() > self.limits.max_pending {
+            let Some((seq, key)) = self.order.pop_front() else {
+                break;
+            };
+            if self.messages.get(&key).is_some_and(|m| m.seq == seq) {
+                self.messages.remove(&key);
+                self.dirty.insert(key);
+                self.stats.evicted += 1;
+            }
+        }
+        // Keep the order queue from growing without bound with stale entries.
+        if self.order.len() > 4 * self.messages.len() + 1024 {
+            let messages = &self.messages;
+            self.order
+                .retain(|(seq, key)| messages.get(key).is_some_and(|m| m.seq == *seq));
+        }
+    }
+
+    fn finish(&mut self, key: &MessageKey) {
+        if let Some(m) = self.messages.remove(key) {
+            if !m.started {
+                self.stats.orphan_messages += 1;
+            }
+            self.dirty.insert(key.clone());
+        }
+    }
+
+    /// Links `child` (a re-queued copy) to `parent`. If the child is already known it
+    /// inherits now (and its stored records are fixed up); else the link waits for it.
+    fn link_existing(
+        &mut self,
+        parent: &MessageKey,
+        child: &MessageKey,
+        orig_rcpt: Option<String>,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(p) = self.messages.get(parent) else {
+            return;
+        };
+        let link = Inheritance {
+            sender: p.sender.clone(),
+            client_ip: p.client_ip.clone(),
+            sasl_user: p.sasl_user.clone(),
+            orig_rcpt,
+            parent: parent.to_text(),
+            seq: 0,
+        };
+        if let Some(c) = self.messages.get_mut(child) {
+            if c.parent.is_some() {
+                return;
+            }
+            self.stats.hops += 1;
+            inherit(c, &link);
+            self.dirty.insert(child.clone());
+            if c.emitted {
+                out.push(Output::Relink(Relink {
+                    key: child.clone(),
+                    since: DateTime::from_timestamp_millis(c.first_ms).unwrap_or_default(),
+                    sender_ip: c.client_ip.clone(),
+                    sasl_user: c.sasl_user.clone(),
+                    orig_recipient: c.orig_rcpt.clone(),
+                }));
+            }
+        } else {
+            self.stats.hops += 1;
+            self.seq += 1;
+            let link = Inheritance {
+                seq: self.seq,
+                ..link
+            };
+            self.link_order.push_back((self.seq, child.clone()));
+            self.links.insert(child.clone(), link);
+            self.dirty.insert(child.clone());
+            while self.links.len() > self.limits.max_pending {
+                let Some((seq, key)) = self.link_order.pop_front() else {
+                    break;
+                };
+                if self.links.get(&key).is_some_and(|l| l.seq == seq) {
+                    self.links.remove(&key);
+                    self.dirty.insert(key);
+                    self.stats.evicted += 1;
+                }
+            }
+        }
+    }
+
+    fn delivery(
+        &mut self,
+        entry: &Entry<'_>,
+        at: DateTime<Utc>,
+        d: &Delivery<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        if d.status.is_probe() {
+            self.stats.probes += 1;
+            return;
+        }
+        let status = match d.status {
+            DeliveryStatus::Sent => Status::Sent,
+            DeliveryStatus::Deferred | DeliveryStatus::SoftBounce => Status::Deferred,
+            DeliveryStatus::Bounced => Status::Bounced,
+            _ => {
+                self.stats.unknown_status += 1;
+                return;
+            }
+        };
+        let key = Self::key(entry, d.queue_id.as_str());
+        // Hops: a content filter's `queued as NEWID` on a loopback relay, and `local`'s
+        // `forwarded as NEWID`. Neither is a record; NEWID's deliveries are.
+        if status == Status::Sent {
+            let forwarded = d.forwarded_as();
+            let filtered = d.queued_as().filter(|_| is_loopback(d.relay));
+            if let Some(new_id) = forwarded.or(filtered) {
+                self.touch(&key, at, out).deferred.remove(d.to);
+                let child = Self::key(entry, new_id.as_str());
+                let orig = forwarded.map(|_| d.orig_to.unwrap_or(d.to).to_string());
+                self.link_existing(&key, &child, orig, out);
+                return;
+            }
+        }
+        let m = self.touch(&key, at, out);
+        let rcpt = d.to.to_string();
+        if status == Status::Deferred {
+            m.deferred.insert(
+                rcpt.clone(),
+                Deferral {
+                    orig_to: d.orig_to.map(str::to_string),
+                    dsn: d.dsn.map(str::to_string),
+                    relay: Some(d.relay.to_string()),
+                    delay: d.delay.and_then(|s| s.parse().ok()),
+                    response: Some(d.response.to_string()),
+                },
+            );
+        } else {
+            m.deferred.remove(&rcpt);
+        }
+        let sender = m.sender.clone();
+        if sender.as_deref().is_some_and(belongs_to_nobody) {
+            self.stats.notifications += 1;
+            return;
+        }
+        m.emitted = true;
+        let record = Record {
+            time: at,
+            smtp_relay: key.host.clone(),
+            instance: key.instance.clone(),
+            queue_id: key.queue_id.clone(),
+            sender,
+            sender_ip: m.client_ip.clone(),
+            sasl_user: m.sasl_user.clone(),
+            recipient: Some(rcpt),
+            orig_recipient: d
+                .orig_to
+                .map(str::to_string)
+                .or_else(|| m.orig_rcpt.clone()),
+            status,
+            dsn: d.dsn.map(str::to_string),
+            relay: Some(d.relay.to_string()),
+            delay: d.delay.and_then(|s| s.parse().ok()),
+            response: Some(d.response.to_string()),
+            message_id: m.message_id.clone(),
+            orphan: !m.started,
+        };
+        self.emit(record, out);
+    }
+
+    fn rejection(
+        &mut self,
+        entry: &Entry<'_>,
+        at: DateTime<Utc>,
+        a: &Action<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        let queued = (!a.queue_id.is_noqueue())
+            .then(|| Self::key(entry, a.queue_id.as_str()))
+            .and_then(|k| self.messages.get(&k).cloned());
+        let sender = a
+            .from
+            .map(lower)
+            .or_else(|| queued.as_ref().and_then(|m| m.sender.clone()));
+        let sasl_user = a
+            .sasl_username
+            .map(str::to_string)
+            .or_else(|| queued.as_ref().and_then(|m| m.sasl_user.clone()));
+        let Some(sender) = sender.filter(|s| !belongs_to_nobody(s)) else {
+            self.stats.unattributed += 1;
+            return;
+        };
+        let record = Record {
+            time: at,
+            smtp_relay: entry.header.host.unwrap_or("").to_string(),
+            instance: entry.header.program.instance().to_string(),
+            queue_id: a.queue_id.as_str().to_string(),
+            sender: Some(sender),
+            sender_ip: a
+                .client
+                .map(|c| c.addr.to_string())
+                .or_else(|| queued.as_ref().and_then(|m| m.client_ip.clone())),
+            sasl_user,
+            recipient: a.to.map(str::to_string),
+            orig_recipient: None,
+            status: Status::AuthBlk,
+            dsn: a.reply.and_then(dsn_of),
+            relay: None,
+            delay: None,
+            response: a.reply.map(str::to_string),
+            message_id: queued.as_ref().and_then(|m| m.message_id.clone()),
+            orphan: false,
+        };
+        self.emit(record, out);
+    }
+
+    fn emit(&mut self, record: Record, out: &mut Vec<Output>) {
+        self.stats.records[record.status.index()] += 1;
+        if record.orphan {
+            self.stats.orphan_records += 1;
+        }
+        out.push(Output::Record(record));
+    }
+}
+
+fn inherit(m: &mut MessageState, link: &Inheritance) {
+    m.started = true;
+    if link.client_ip.is_some() {
+        m.client_ip = link.client_ip.clone();
+    }
+    if link.sasl_user.is_some() {
+        m.sasl_user = link.sasl_user.clone();
+    }
+    if m.sender.is_none() {
+        m.sender = link.sender.clone();
+    }
+    if link.orig_rcpt.is_some() {
+        m.orig_rcpt = link.orig_rcpt.clone();
+    }
+    m.parent = Some(link.parent.clone());
+}

@@ -1,0 +1,423 @@
+//! The store: one SQLite file holding the records, the correlator's unfinished state and
+//! how far each input has been read. This is the only module that contains SQL.
+//!
+//! Every ingest batch is one transaction: its records, the relinks, the correlator's
+//! state changes and the new read position of its input commit together, so a run
+//! killed at any instant resumes from the last batch without loss or duplicates.
+
+mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::correlate::{Change, MessageKey, Relink, Saved};
+use crate::record::{Record, Status};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer smtplog.
+    #[error("database schema version {found} is newer than this smtplog understands ({supported})")]
+    TooNew {
+        /// The file's version.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A saved correlator state could not be read back.
+    #[error("corrupt saved state for {key}: {reason}")]
+    CorruptState {
+        /// The message key.
+        key: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// A shorthand for store results.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One input the store has read before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The row ID.
+    pub id: i64,
+    /// The first bytes of the input's content (up to [`HEAD_LEN`]): its identity.
+    pub head: Vec<u8>,
+    /// How many bytes of content (after decompression) were read.
+    pub offset: u64,
+    /// How many lines were read.
+    pub lines: u64,
+    /// The name it was last read under.
+    pub name: String,
+    /// The year resolver's state after the last line read: year and last month.
+    pub year: Option<i32>,
+    /// See `year`.
+    pub last_month: Option<u8>,
+}
+
+/// How many leading bytes of an input identify it.
+pub const HEAD_LEN: usize = 4096;
+
+/// What one ingest batch writes.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// New records.
+    pub records: Vec<Record>,
+    /// Fix-ups of stored records.
+    pub relinks: Vec<Relink>,
+    /// Correlator state changes.
+    pub changes: Vec<Change>,
+    /// The input's new position (its row is created when `id` is `None`).
+    pub source: Option<Source>,
+}
+
+/// A record as stored, with its row ID.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRecord {
+    /// The row ID (increases with ingest order).
+    pub id: i64,
+    /// The record.
+    pub record: Record,
+}
+
+/// The SQLite store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path`, in WAL mode with a busy
+    /// timeout, and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Store::setup(conn)
+    }
+
+    /// A store in memory (for tests and one-off use).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Store> {
+        conn.busy_timeout(Duration::from_secs(30))?;
+        // WAL lets readers (the query page) work while an ingest writes.
+        let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        schema::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Every input read before.
+    pub fn sources(&self) -> Result<Vec<Source>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, head, offset, lines, name, year, last_month FROM sources ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Source {
+                id: r.get(0)?,
+                head: r.get(1)?,
+                offset: r.get::<_, i64>(2)? as u64,
+                lines: r.get::<_, i64>(3)? as u64,
+                name: r.get(4)?,
+                year: r.get(5)?,
+                last_month: r.get::<_, Option<i64>>(6)?.map(|m| m as u8),
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The correlator's saved state.
+    pub fn load_pending(&self) -> Result<Vec<(MessageKey, Saved)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT key, state FROM pending")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key_text, state) = row?;
+            let key = MessageKey::from_text(&key_text).ok_or_else(|| StoreError::CorruptState {
+                key: key_text.clone(),
+                reason: "bad key".into(),
+            })?;
+            let saved: Saved =
+                serde_json::from_str(&state).map_err(|e| StoreError::CorruptState {
+                    key: key_text.clone(),
+                    reason: e.to_string(),
+                })?;
+            out.push((key, saved));
+        }
+        Ok(out)
+    }
+
+    /// Writes one batch in one transaction; returns the source's row ID.
+    pub fn commit(&mut self, batch: &Batch) -> Result<Option<i64>> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO records (time_ms, smtp_relay, instance, queue_id, sender, sender_ip,
+                   sasl_user, recipient, orig_recipient, status, dsn, relay, delay, response,
+                   message_id, orphan)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?;
+            for r in &batch.records {
+                insert.execute(params![
+                    r.time.timestamp_millis(),
+                    r.smtp_relay,
+                    r.instance,
+                    r.queue_id,
+                    r.sender,
+                    r.sender_ip,
+                    r.sasl_user,
+                    r.recipient,
+                    r.orig_recipient,
+                    r.status.index() as i64,
+                    r.dsn,
+                    r.relay,
+                    r.delay,
+                    r.response,
+                    r.message_id,
+                    r.orphan,
+                ])?;
+            }
+            let mut relink = tx.prepare_cached(
+                "UPDATE records SET sender_ip = ?1, sasl_user = ?2,
+                   orig_recipient = COALESCE(orig_recipient, ?3), orphan = 0
+                 WHERE smtp_relay = ?4 AND instance = ?5 AND queue_id = ?6 AND time_ms >= ?7",
+            )?;
+            for l in &batch.relinks {
+                relink.execute(params![
+                    l.sender_ip,
+                    l.sasl_user,
+                    l.orig_recipient,
+                    l.key.host,
+                    l.key.instance,
+                    l.key.queue_id,
+                    l.since.timestamp_millis(),
+                ])?;
+            }
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO pending (key, state) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET state = excluded.state",
+            )?;
+            let mut delete = tx.prepare_cached("DELETE FROM pending WHERE key = ?1")?;
+            for (key, saved) in &batch.changes {
+                let text = key.to_text();
+                match saved {
+                    Some(s) => {
+                        let json =
+                            serde_json::to_string(s).map_err(|e| StoreError::CorruptState {
+                                key: text.clone(),
+                                reason: e.to_string(),
+                            })?;
+                        upsert.execute(params![text, json])?;
+                    }
+                    None => {
+                        delete.execute(params![text])?;
+                    }
+                }
+            }
+        }
+        let mut id = None;
+        if let Some(s) = &batch.source {
+            id = Some(if s.id > 0 {
+                tx.execute(
+                    "UPDATE sources SET head = ?1, offset = ?2, lines = ?3, name = ?4, year = ?5,
+                       last_month = ?6 WHERE id = ?7",
+                    params![
+                        s.head,
+                        s.offset as i64,
+                        s.lines as i64,
+                        s.name,
+                        s.year,
+                        s.last_month.map(i64::from),
+                        s.id
+                    ],
+                )?;
+                s.id
+            } else {
+                tx.execute(
+                    "INSERT INTO sources (head, offset, lines, name, year, last_month)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        s.head,
+                        s.offset as i64,
+                        s.lines as i64,
+                        s.name,
+                        s.year,
+                        s.last_month.map(i64::from)
+                    ],
+                )?;
+                tx.last_insert_rowid()
+            });
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The records of `email` (as envelope sender, or as SASL user) logged in
+    /// `[from, to)`, in time order.
+    pub fn records_of(
+        &self,
+        email: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StoredRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
+                    orphan
+               FROM records
+              WHERE sender = lower(?1) AND time_ms >= ?2 AND time_ms < ?3
+             UNION
+             SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
+                    orphan
+               FROM records
+              WHERE sasl_user = ?1 COLLATE NOCASE AND time_ms >= ?2 AND time_ms < ?3
+             ORDER BY 2, 1",
+        )?;
+        let rows = stmt.query_map(
+            params![email, from.timestamp_millis(), to.timestamp_millis()],
+            row_to_record,
+        )?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The time and status of each record of `email` in `[from, to)` (for daily counts).
+    pub fn statuses_of(
+        &self,
+        email: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, Status)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, time_ms, status FROM records
+              WHERE sender = lower(?1) AND time_ms >= ?2 AND time_ms < ?3
+             UNION
+             SELECT id, time_ms, status FROM records
+              WHERE sasl_user = ?1 COLLATE NOCASE AND time_ms >= ?2 AND time_ms < ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![email, from.timestamp_millis(), to.timestamp_millis()],
+            |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (ms, st) = row?;
+            if let (Some(t), Some(s)) = (DateTime::from_timestamp_millis(ms), status_of(st)) {
+                out.push((t, s));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every record, in ingest order (for tests, export and comparison).
+    pub fn all_records(&self) -> Result<Vec<StoredRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
+                    orphan
+               FROM records ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], row_to_record)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// How many records the store holds.
+    pub fn count_records(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// How many unfinished messages the correlator has saved.
+    pub fn count_pending(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM pending", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// Deletes records logged before `before`; returns how many.
+    pub fn prune(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let n = self.conn.execute(
+            "DELETE FROM records WHERE time_ms < ?1",
+            params![before.timestamp_millis()],
+        )?;
+        Ok(n as u64)
+    }
+
+    /// A value of the store's key/value table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a value of the store's key/value table.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}
+
+fn status_of(i: i64) -> Option<Status> {
+    Status::ALL.get(usize::try_from(i).ok()?).copied()
+}
+
+fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
+    let status_index: i64 = r.get(10)?;
+    let status = status_of(status_index).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            10,
+            rusqlite::types::Type::Integer,
+            format!("unknown status {status_index}").into(),
+        )
+    })?;
+    let ms: i64 = r.get(1)?;
+    Ok(StoredRecord {
+        id: r.get(0)?,
+        record: Record {
+            time: DateTime::from_timestamp_millis(ms).unwrap_or_default(),
+            smtp_relay: r.get(2)?,
+            instance: r.get(3)?,
+            queue_id: r.get(4)?,
+            sender: r.get(5)?,
+            sender_ip: r.get(6)?,
+            sasl_user: r.get(7)?,
+            recipient: r.get(8)?,
+            orig_recipient: r.get(9)?,
+            status,
+            dsn: r.get(11)?,
+            relay: r.get(12)?,
+            delay: r.get(13)?,
+            response: r.get(14)?,
+            message_id: r.get(15)?,
+            orphan: r.get(16)?,
+        },
+    })
+}
