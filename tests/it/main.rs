@@ -1,3 +1,5 @@
 //! The cross-crate test binary (one binary: every module below is part of it).
 
+mod corpus;
+mod correlate;
 mod parse_lines;
