@@ -14,7 +14,9 @@
 mod state;
 mod stats;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
@@ -68,17 +70,50 @@ pub struct Relink {
 /// A change of the correlator's state, to be saved: `None` deletes.
 pub type Change = (MessageKey, Option<Saved>);
 
+/// A queue ID held inline (queue IDs are at most 32 characters), so that keys are `Copy`
+/// and looking a message up allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Qid {
+    len: u8,
+    bytes: [u8; 32],
+}
+
+impl Qid {
+    fn new(s: &str) -> Qid {
+        let mut bytes = [0u8; 32];
+        let n = s.len().min(32);
+        bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+        Qid {
+            len: n as u8,
+            bytes,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+/// The internal key of a message: an interned (host, instance) and the queue ID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Key {
+    origin: u32,
+    qid: Qid,
+}
+
 /// The correlator. See the module documentation.
 #[derive(Debug, Default)]
 pub struct Correlator {
     limits: Limits,
-    messages: HashMap<MessageKey, MessageState>,
-    links: HashMap<MessageKey, Inheritance>,
+    /// Interned (host, instance) pairs; `Key::origin` indexes this.
+    origins: Vec<(String, String)>,
+    messages: FxHashMap<Key, MessageState>,
+    links: FxHashMap<Key, Inheritance>,
     /// Touch order for eviction: (seq, key); stale entries are skipped.
-    order: VecDeque<(u64, MessageKey)>,
-    link_order: VecDeque<(u64, MessageKey)>,
+    order: VecDeque<(u64, Key)>,
+    link_order: VecDeque<(u64, Key)>,
     seq: u64,
-    dirty: HashSet<MessageKey>,
+    dirty: FxHashSet<Key>,
     stats: CorrelateStats,
 }
 
@@ -139,16 +174,46 @@ impl Correlator {
         msgs.sort_by_key(|(_, m)| m.seq);
         links.sort_by_key(|(_, l)| l.seq);
         for (key, m) in msgs {
+            let key = c.intern(&key);
             c.seq = c.seq.max(m.seq);
-            c.order.push_back((m.seq, key.clone()));
+            c.order.push_back((m.seq, key));
             c.messages.insert(key, m);
         }
         for (key, l) in links {
+            let key = c.intern(&key);
             c.seq = c.seq.max(l.seq);
-            c.link_order.push_back((l.seq, key.clone()));
+            c.link_order.push_back((l.seq, key));
             c.links.insert(key, l);
         }
         c
+    }
+
+    fn origin(&mut self, host: &str, instance: &str) -> u32 {
+        if let Some(i) = self
+            .origins
+            .iter()
+            .position(|(h, i)| h == host && i == instance)
+        {
+            return i as u32;
+        }
+        self.origins.push((host.to_string(), instance.to_string()));
+        (self.origins.len() - 1) as u32
+    }
+
+    fn intern(&mut self, key: &MessageKey) -> Key {
+        Key {
+            origin: self.origin(&key.host, &key.instance),
+            qid: Qid::new(&key.queue_id),
+        }
+    }
+
+    fn external(&self, key: &Key) -> MessageKey {
+        let (host, instance) = &self.origins[key.origin as usize];
+        MessageKey {
+            host: host.clone(),
+            instance: instance.clone(),
+            queue_id: key.qid.as_str().to_string(),
+        }
     }
 
     /// Counters since the correlator was made.
@@ -163,7 +228,7 @@ impl Correlator {
 
     /// The state changed since the last call, to be saved with the records emitted since.
     pub fn take_changes(&mut self) -> Vec<Change> {
-        let mut keys: Vec<MessageKey> = self.dirty.drain().collect();
+        let mut keys: Vec<Key> = self.dirty.drain().collect();
         keys.sort();
         keys.into_iter()
             .map(|k| {
@@ -172,7 +237,7 @@ impl Correlator {
                     (None, Some(l)) => Some(Saved::Link(l.clone())),
                     (None, None) => None,
                 };
-                (k, saved)
+                (self.external(&k), saved)
             })
             .collect()
     }
@@ -184,11 +249,13 @@ impl Correlator {
         }
     }
 
-    fn key(entry: &Entry<'_>, queue_id: &str) -> MessageKey {
-        MessageKey {
-            host: entry.header.host.unwrap_or("").to_string(),
-            instance: entry.header.program.instance().to_string(),
-            queue_id: queue_id.to_string(),
+    fn key(&mut self, entry: &Entry<'_>, queue_id: &str) -> Key {
+        Key {
+            origin: self.origin(
+                entry.header.host.unwrap_or(""),
+                entry.header.program.instance(),
+            ),
+            qid: Qid::new(queue_id),
         }
     }
 
@@ -205,7 +272,7 @@ impl Correlator {
                 if queue_id.is_noqueue() {
                     return;
                 }
-                let key = Self::key(entry, queue_id.as_str());
+                let key = self.key(entry, queue_id.as_str());
                 // A client= for a message that was already queued is a reused ID whose
                 // `removed` line was not seen: the old message is finished.
                 if self
@@ -225,12 +292,12 @@ impl Correlator {
                     m.own_sasl = true;
                 }
                 if let Some(orig) = orig_queue_id {
-                    let parent = Self::key(entry, orig.as_str());
+                    let parent = self.key(entry, orig.as_str());
                     self.link_existing(&parent, &key, None, out);
                 }
             }
             Event::Pickup { queue_id, .. } => {
-                let key = Self::key(entry, queue_id.as_str());
+                let key = self.key(entry, queue_id.as_str());
                 if self
                     .messages
                     .get(&key)
@@ -249,84 +316,54 @@ impl Correlator {
                 message_id,
                 resent: false,
             } => {
-                let key = Self::key(entry, queue_id.as_str());
+                let key = self.key(entry, queue_id.as_str());
                 let m = self.touch(&key, at, out);
                 m.message_id = Some(message_id.to_string());
             }
             Event::Queued { queue_id, from, .. } => {
-                let key = Self::key(entry, queue_id.as_str());
+                let key = self.key(entry, queue_id.as_str());
                 let m = self.touch(&key, at, out);
                 if m.sender.is_none() {
                     m.sender = Some(lower(from));
                 }
-                if !m.queued {
-                    m.queued = true;
-                    let sender = m.sender.clone().unwrap_or_default();
-                    if m.own_sasl && !belongs_to_nobody(&sender) {
-                        let record = Record {
-                            time: at,
-                            smtp_relay: key.host.clone(),
-                            instance: key.instance.clone(),
-                            queue_id: key.queue_id.clone(),
-                            sender: Some(sender),
-                            sender_ip: m.client_ip.clone(),
-                            sasl_user: m.sasl_user.clone(),
-                            recipient: None,
-                            orig_recipient: None,
-                            status: Status::AuthRcv,
-                            dsn: None,
-                            relay: None,
-                            delay: None,
-                            response: None,
-                            message_id: m.message_id.clone(),
-                            orphan: false,
-                        };
-                        m.emitted = true;
-                        self.emit(record, out);
-                    }
+                if m.queued {
+                    return;
+                }
+                m.queued = true;
+                let counts = m.own_sasl && !m.sender.as_deref().is_some_and(belongs_to_nobody);
+                if counts {
+                    m.emitted = true;
+                    let record = self.message_record(&key, at, Status::AuthRcv);
+                    self.emit(record, out);
                 }
             }
             Event::Delivery(d) => self.delivery(entry, at, d, out),
             Event::Expired { queue_id, from, .. } => {
-                let key = Self::key(entry, queue_id.as_str());
+                let key = self.key(entry, queue_id.as_str());
                 let m = self.touch(&key, at, out);
                 if m.sender.is_none() {
                     m.sender = Some(lower(from));
                 }
-                let sender = m.sender.clone().unwrap_or_default();
+                let nobody = m.sender.as_deref().is_some_and(belongs_to_nobody);
                 let deferred = std::mem::take(&mut m.deferred);
-                if belongs_to_nobody(&sender) {
+                if nobody {
                     self.stats.notifications += deferred.len() as u64;
                     return;
                 }
-                let m = m.clone();
+                m.emitted = m.emitted || !deferred.is_empty();
                 for (rcpt, last) in deferred {
-                    let record = Record {
-                        time: at,
-                        smtp_relay: key.host.clone(),
-                        instance: key.instance.clone(),
-                        queue_id: key.queue_id.clone(),
-                        sender: Some(sender.clone()),
-                        sender_ip: m.client_ip.clone(),
-                        sasl_user: m.sasl_user.clone(),
-                        recipient: Some(rcpt),
-                        orig_recipient: last.orig_to.or_else(|| m.orig_rcpt.clone()),
-                        status: Status::Expired,
-                        dsn: last.dsn,
-                        relay: last.relay,
-                        delay: last.delay,
-                        response: last.response,
-                        message_id: m.message_id.clone(),
-                        orphan: !m.started,
-                    };
+                    let mut record = self.message_record(&key, at, Status::Expired);
+                    record.recipient = Some(rcpt);
+                    record.orig_recipient = last.orig_to.or(record.orig_recipient);
+                    record.dsn = last.dsn;
+                    record.relay = last.relay;
+                    record.delay = last.delay;
+                    record.response = last.response;
                     self.emit(record, out);
-                }
-                if let Some(mm) = self.messages.get_mut(&key) {
-                    mm.emitted = true;
                 }
             }
             Event::Removed { queue_id } => {
-                let key = Self::key(entry, queue_id.as_str());
+                let key = self.key(entry, queue_id.as_str());
                 if self.messages.contains_key(&key) {
                     self.finish(&key);
                 } else {
@@ -366,14 +403,34 @@ impl Correlator {
         }
     }
 
+    /// A record of the message `key` (which must be known) with its sender, client, SASL
+    /// user and message-id; the caller fills in the recipient and delivery fields.
+    fn message_record(&self, key: &Key, at: DateTime<Utc>, status: Status) -> Record {
+        let (smtp_relay, instance) = &self.origins[key.origin as usize];
+        let m = self.messages.get(key);
+        Record {
+            time: at,
+            smtp_relay: smtp_relay.clone(),
+            instance: instance.clone(),
+            queue_id: key.qid.as_str().to_string(),
+            sender: m.and_then(|m| m.sender.clone()),
+            sender_ip: m.and_then(|m| m.client_ip.clone()),
+            sasl_user: m.and_then(|m| m.sasl_user.clone()),
+            recipient: None,
+            orig_recipient: m.and_then(|m| m.orig_rcpt.clone()),
+            status,
+            dsn: None,
+            relay: None,
+            delay: None,
+            response: None,
+            message_id: m.and_then(|m| m.message_id.clone()),
+            orphan: !m.is_some_and(|m| m.started),
+        }
+    }
+
     /// Returns the state of `key`, creating it (from a pending hop link if there is one,
     /// else as an orphan) and marking it recently seen.
-    fn touch(
-        &mut self,
-        key: &MessageKey,
-        at: DateTime<Utc>,
-        out: &mut Vec<Output>,
-    ) -> &mut MessageState {
+    fn touch(&mut self, key: &Key, at: DateTime<Utc>, out: &mut Vec<Output>) -> &mut MessageState {
         self.seq += 1;
         let seq = self.seq;
         self.dirty.insert(key.clone());
@@ -413,12 +470,12 @@ impl Correlator {
         }
     }
 
-    fn finish(&mut self, key: &MessageKey) {
+    fn finish(&mut self, key: &Key) {
         if let Some(m) = self.messages.remove(key) {
             if !m.started {
                 self.stats.orphan_messages += 1;
             }
-            self.dirty.insert(key.clone());
+            self.dirty.insert(*key);
         }
     }
 
@@ -426,8 +483,8 @@ impl Correlator {
     /// inherits now (and its stored records are fixed up); else the link waits for it.
     fn link_existing(
         &mut self,
-        parent: &MessageKey,
-        child: &MessageKey,
+        parent: &Key,
+        child: &Key,
         orig_rcpt: Option<String>,
         out: &mut Vec<Output>,
     ) {
@@ -439,7 +496,7 @@ impl Correlator {
             client_ip: p.client_ip.clone(),
             sasl_user: p.sasl_user.clone(),
             orig_rcpt,
-            parent: parent.to_text(),
+            parent: self.external(parent).to_text(),
             seq: 0,
         };
         if let Some(c) = self.messages.get_mut(child) {
@@ -448,14 +505,20 @@ impl Correlator {
             }
             self.stats.hops += 1;
             inherit(c, &link);
-            self.dirty.insert(child.clone());
+            self.dirty.insert(*child);
             if c.emitted {
+                let (sender_ip, sasl_user, orig_recipient, first_ms) = (
+                    c.client_ip.clone(),
+                    c.sasl_user.clone(),
+                    c.orig_rcpt.clone(),
+                    c.first_ms,
+                );
                 out.push(Output::Relink(Relink {
-                    key: child.clone(),
-                    since: DateTime::from_timestamp_millis(c.first_ms).unwrap_or_default(),
-                    sender_ip: c.client_ip.clone(),
-                    sasl_user: c.sasl_user.clone(),
-                    orig_recipient: c.orig_rcpt.clone(),
+                    key: self.external(child),
+                    since: DateTime::from_timestamp_millis(first_ms).unwrap_or_default(),
+                    sender_ip,
+                    sasl_user,
+                    orig_recipient,
                 }));
             }
         } else {
@@ -465,9 +528,9 @@ impl Correlator {
                 seq: self.seq,
                 ..link
             };
-            self.link_order.push_back((self.seq, child.clone()));
-            self.links.insert(child.clone(), link);
-            self.dirty.insert(child.clone());
+            self.link_order.push_back((self.seq, *child));
+            self.links.insert(*child, link);
+            self.dirty.insert(*child);
             while self.links.len() > self.limits.max_pending {
                 let Some((seq, key)) = self.link_order.pop_front() else {
                     break;
@@ -501,7 +564,7 @@ impl Correlator {
                 return;
             }
         };
-        let key = Self::key(entry, d.queue_id.as_str());
+        let key = self.key(entry, d.queue_id.as_str());
         // Hops: a content filter's `queued as NEWID` on a loopback relay, and `local`'s
         // `forwarded as NEWID`. Neither is a record; NEWID's deliveries are.
         if status == Status::Sent {
@@ -509,7 +572,7 @@ impl Correlator {
             let filtered = d.queued_as().filter(|_| is_loopback(d.relay));
             if let Some(new_id) = forwarded.or(filtered) {
                 self.touch(&key, at, out).deferred.remove(d.to);
-                let child = Self::key(entry, new_id.as_str());
+                let child = self.key(entry, new_id.as_str());
                 let orig = forwarded.map(|_| d.orig_to.unwrap_or(d.to).to_string());
                 self.link_existing(&key, &child, orig, out);
                 return;
@@ -531,33 +594,20 @@ impl Correlator {
         } else {
             m.deferred.remove(&rcpt);
         }
-        let sender = m.sender.clone();
-        if sender.as_deref().is_some_and(belongs_to_nobody) {
+        if m.sender.as_deref().is_some_and(belongs_to_nobody) {
             self.stats.notifications += 1;
             return;
         }
         m.emitted = true;
-        let record = Record {
-            time: at,
-            smtp_relay: key.host.clone(),
-            instance: key.instance.clone(),
-            queue_id: key.queue_id.clone(),
-            sender,
-            sender_ip: m.client_ip.clone(),
-            sasl_user: m.sasl_user.clone(),
-            recipient: Some(rcpt),
-            orig_recipient: d
-                .orig_to
-                .map(str::to_string)
-                .or_else(|| m.orig_rcpt.clone()),
-            status,
-            dsn: d.dsn.map(str::to_string),
-            relay: Some(d.relay.to_string()),
-            delay: d.delay.and_then(|s| s.parse().ok()),
-            response: Some(d.response.to_string()),
-            message_id: m.message_id.clone(),
-            orphan: !m.started,
-        };
+        let mut record = self.message_record(&key, at, status);
+        record.recipient = Some(rcpt);
+        if let Some(orig) = d.orig_to {
+            record.orig_recipient = Some(orig.to_string());
+        }
+        record.dsn = d.dsn.map(str::to_string);
+        record.relay = Some(d.relay.to_string());
+        record.delay = d.delay.and_then(|s| s.parse().ok());
+        record.response = Some(d.response.to_string());
         self.emit(record, out);
     }
 
@@ -568,9 +618,12 @@ impl Correlator {
         a: &Action<'_>,
         out: &mut Vec<Output>,
     ) {
-        let queued = (!a.queue_id.is_noqueue())
-            .then(|| Self::key(entry, a.queue_id.as_str()))
-            .and_then(|k| self.messages.get(&k).cloned());
+        let queued = if a.queue_id.is_noqueue() {
+            None
+        } else {
+            let k = self.key(entry, a.queue_id.as_str());
+            self.messages.get(&k).cloned()
+        };
         let sender = a
             .from
             .map(lower)
