@@ -1538,11 +1538,17 @@ fn bad_lines() {
         r#"Jan 20 19:48:04 teupos lightmeter/headers[161]: B9996EABB6: header name="References", value="eyJjb252ZXJzYXRpb25fbWVzc2FnNV9sb2dfaWQiOjX6MjUyOTYzfQ==#012 <da454dd13590a0a65a3f492eb2c3932134c4f81cc7f452f1ee2452e0aa06411b@example.com>" "#,
         "skipped",
     );
-    // A Postfix line wrapped in another program's line (docker re-logged by the host's syslog).
+    // A Postfix line wrapped in another program's line (docker re-logged by the host's
+    // syslog): the inner line is read; here its queue ID was anonymised to `XXX`, so the
+    // Postfix line is unrecognized rather than skipped.
     // github-issues-and-docs__verbatim-snippets
     check(
         "May 02 22:56:18 XXX docker[32360]: May  2 20:56:17 XXX postfix/smtp[17742]: XXX: to=<XXX@hotmail.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=3.5, delays=1.2/0.01/0/2.3, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as XXXX)",
-        "skipped",
+        "unrecognized",
+    );
+    check(
+        "May 02 22:56:18 dockerhost docker[32360]: May  2 20:56:17 mx postfix/qmgr[17742]: 8BD903012026: removed",
+        "removed | queue_id=8BD903012026",
     );
     // Garbage, comments and other formats.
     // sergeymakinen__postfix_exporter__exporter_testdata_mail
@@ -1691,5 +1697,47 @@ fn blank_lines_and_line_ends() {
     check(
         "Feb 11 16:49:24 letterman postfix/qmgr[8204]: AAB4D259B1: removed\r",
         "removed | queue_id=AAB4D259B1",
+    );
+}
+
+/// Shapes fixed after the first corpus review (payload-only lines given a header).
+#[test]
+fn shapes_without_queue_id_and_rare_notes() {
+    // whyscream smtpd_0020: a before-queue proxy's reply has no queue ID.
+    check(
+        "Jan  1 00:00:00 mail postfix/smtpd[1]: proxy-accept: END-OF-MESSAGE: 250 2.0.0 from MTA(smtp:[127.0.0.1]:10013): 250 2.0.0 Ok: queued as DF66E940333; from=<user1@test.example.com> to=<user2@example2.com> proto=ESMTP helo=<[127.0.0.1]>",
+        "reject | queue_id=NOQUEUE | action=proxy-accept | stage=END-OF-MESSAGE | reply=250 2.0.0 from MTA(smtp:[127.0.0.1]:10013): 250 2.0.0 Ok: queued as DF66E940333 | from=user1@test.example.com | to=user2@example2.com | proto=ESMTP | helo=[127.0.0.1]",
+    );
+    // mhalenza: Postfix 2.1 and older logged rejects without `NOQUEUE: `.
+    check(
+        "Jan  1 00:00:00 mail postfix/smtpd[1]: reject: RCPT from example.com[10.0.0.1]: 554 Service unavailable; Client host [10.0.0.1] blocked using sbl.spamhaus.org; from=<from@example.com> to=<to@sample.net>",
+        "reject | queue_id=NOQUEUE | action=reject | stage=RCPT | client_name=example.com | client_addr=10.0.0.1 | reply=554 Service unavailable; Client host [10.0.0.1] blocked using sbl.spamhaus.org | from=from@example.com | to=to@sample.net",
+    );
+    check(
+        "Jan  1 00:00:00 mail postfix/smtpd[1]: reject_warning: RCPT from example.com[10.0.0.1]: 554 Service unavailable; from=<from@example.com> to=<to@sample.net>",
+        "reject | queue_id=NOQUEUE | action=reject_warning | stage=RCPT | client_name=example.com | client_addr=10.0.0.1 | reply=554 Service unavailable | from=from@example.com | to=to@sample.net",
+    );
+    check(
+        "Jan  1 00:00:00 mail postfix/smtp[1]: 6DE182FC0B: enabling PIX <CRLF>.<CRLF> workaround for example.com[192.168.0.1]",
+        "peer_note | queue_id=6DE182FC0B | text=enabling PIX <CRLF>.<CRLF> workaround for example.com[192.168.0.1]",
+    );
+    // whyscream verify_0001.
+    check(
+        "Jan  1 00:00:00 mail postfix/verify[1]: cache lmdb:/var/lib/postfix/verify_cache full cleanup: retained=724 dropped=6 entries",
+        "other | text=cache lmdb:/var/lib/postfix/verify_cache full cleanup: retained=724 dropped=6 entries",
+    );
+    // infohtreasure: `-v` output.
+    check(
+        "Feb 25 15:35:55 server1 postfix/smtpd[24974]: connect to subsystem private/proxymap",
+        "verbose | text=connect to subsystem private/proxymap",
+    );
+    // sergeymakinen's negative cases stay unrecognized.
+    check(
+        "Jan 1 00:00:00 hostname postfix/smtpd[12345]: NOQUEUE: reject: Unsupported",
+        "unrecognized",
+    );
+    check(
+        "2021-05-16T00:01:44.278515+02:00 mail postfix/postscreen[17274]: Useless Payload",
+        "unrecognized",
     );
 }

@@ -174,6 +174,12 @@ fn program(i: &str) -> Option<(&str, Option<u32>, &str)> {
 
 /// Parses the envelope of a non-empty line.
 pub(crate) fn envelope(line: &str) -> Result<Envelope<'_>, Result<Skip, Malformed>> {
+    envelope_at(line, true)
+}
+
+/// The envelope of a line; with `inner`, a Postfix line wrapped in another program's
+/// message is looked for too (one level only).
+fn envelope_at(line: &str, inner: bool) -> Result<Envelope<'_>, Result<Skip, Malformed>> {
     let (rest, time) = timestamp(line).map_err(|_| Err(Malformed::Timestamp))?;
     let rest = rest.strip_prefix(' ').ok_or(Err(Malformed::Header))?;
     let rest = rest.trim_start_matches(' ');
@@ -198,6 +204,17 @@ pub(crate) fn envelope(line: &str) -> Result<Envelope<'_>, Result<Skip, Malforme
     };
     let (tag, pid, message) = tagged;
     if !is_postfix_program(tag) {
+        // A container's output re-logged by the host (`docker[1]: May  2 20:56:17 host
+        // postfix/smtp[2]: ...`): the inner line is the Postfix line.
+        if inner
+            && message
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_alphanumeric)
+            && let Ok(found @ Envelope::Postfix(..)) = envelope_at(message, false)
+        {
+            return Ok(found);
+        }
         return Ok(Envelope::Other);
     }
     Ok(Envelope::Postfix(

@@ -197,7 +197,7 @@ fn with_queue_id<'a>(
         "conversation with ",
         "SASL authentication failed",
         "Cannot start TLS",
-        "enabling PIX workarounds",
+        "enabling PIX",
         "connect to ",
         "TLS is required",
         "Server certificate not verified",
@@ -519,7 +519,15 @@ fn action<'a>(daemon: &str, queue_id: QueueId<'a>, rest: &'a str) -> Option<Acti
     }
     // cleanup: `CLASS TEXT from ORIGIN; from=<> to=<> proto= helo=<>[: REPLY]`.
     a.form = ActionForm::Cleanup;
+    let class = body.split(' ').next().unwrap_or("");
+    if !matches!(
+        class,
+        "header" | "body" | "content" | "mime-header" | "nested-header" | "END-OF-MESSAGE"
+    ) {
+        return None;
+    }
     let Some(at) = tail_start(body) else {
+        // A line cut short (syslog limits) before its field list.
         a.stage = body;
         return Some(a);
     };
@@ -610,6 +618,14 @@ fn without_queue_id<'a>(daemon: &str, text: &'a str) -> Option<Event<'a>> {
     if let Some(event) = loss(None, text) {
         return Some(event);
     }
+    // Verdicts logged without a queue ID: Postfix 2.1 and older wrote `reject: RCPT
+    // from ...` without `NOQUEUE: `, and before-queue proxies write `proxy-accept:`.
+    if text.starts_with(|c: char| c.is_ascii_lowercase())
+        && let Some(a) = action(daemon, QueueId::NOQUEUE, text)
+        && a.form != ActionForm::Cleanup
+    {
+        return Some(Event::Action(a));
+    }
     let class = note_class(daemon, text)?;
     Some(Event::Note {
         class,
@@ -632,12 +648,20 @@ fn note_class(daemon: &str, text: &str) -> Option<NoteClass> {
     {
         return Some(NoteClass::Tls);
     }
+    if text.starts_with("cache ") && matches!(daemon, "verify" | "postscreen") {
+        return Some(NoteClass::Info);
+    }
     match daemon {
-        "postscreen" | "dnsblog" | "tlsproxy" => return Some(NoteClass::Postscreen),
+        "postscreen" | "dnsblog" | "tlsproxy" if is_screen_verdict(text) => {
+            return Some(NoteClass::Postscreen);
+        }
         "master" | "postfix-script" | "postlog" | "postfix" | "postfix-tls-script" => {
             return Some(NoteClass::Master);
         }
         _ => {}
+    }
+    if text.starts_with("connect to subsystem ") {
+        return Some(NoteClass::Verbose);
     }
     if text.starts_with("connect to ")
         || text.starts_with("improper command pipelining")
@@ -654,6 +678,33 @@ fn note_class(daemon: &str, text: &str) -> Option<NoteClass> {
         return Some(NoteClass::Verbose);
     }
     None
+}
+
+/// postscreen, dnsblog and tlsproxy lines: a verdict word in capitals, or dnsblog's
+/// `addr A listed by domain D as R`.
+fn is_screen_verdict(text: &str) -> bool {
+    const WORDS: [&str; 18] = [
+        "CONNECT",
+        "PASS",
+        "DNSBL",
+        "HANGUP",
+        "PREGREET",
+        "DISCONNECT",
+        "WHITELISTED",
+        "ALLOWLISTED",
+        "DENYLISTED",
+        "BLACKLISTED",
+        "WHITELIST",
+        "COMMAND",
+        "BARE",
+        "NON-SMTP",
+        "BDAT",
+        "DATA",
+        "NOQUEUE",
+        "addr",
+    ];
+    let word = text.split(' ').next().unwrap_or("");
+    WORDS.contains(&word)
 }
 
 /// Informational lines without a queue ID.
