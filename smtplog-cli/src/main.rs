@@ -5,7 +5,9 @@
 mod ingest_cmd;
 mod inputs;
 mod parse_cmd;
+mod query_cmd;
 mod stats_cmd;
+mod trace_cmd;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -36,6 +38,10 @@ enum Command {
     Ingest(ingest_cmd::IngestArgs),
     /// Print one sender's daily table over a date range.
     Stats(stats_cmd::StatsArgs),
+    /// Print one sender's report (header, daily table, records) as text, HTML, CSV or JSON.
+    Query(query_cmd::QueryArgs),
+    /// Print every stored record of one message (queue ID or message-id), for administrators.
+    Trace(trace_cmd::TraceArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -84,6 +90,8 @@ fn main() -> ExitCode {
         Command::Parse(args) => parse_cmd::run(&cli, args),
         Command::Ingest(args) => ingest_cmd::run(&cli, args),
         Command::Stats(args) => stats_cmd::run(&cli, args),
+        Command::Query(args) => query_cmd::run(&cli, args),
+        Command::Trace(args) => trace_cmd::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,10 +1,16 @@
-//! The JSON report, the machine contract (`"schema": 1`). Built from its own types, so
-//! the contract changes only when these change.
+//! The JSON report, the machine contract (`"schema": 1`, PRODUCT.md). Built from its own
+//! types, so the contract changes only when these change, whatever happens to the
+//! [`Report`] model or the other renderers.
 
+use std::io::{self, Write};
+
+use chrono::DateTime;
+use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::Report;
 use crate::query::Query;
-use crate::record::Status;
+use crate::record::{Record, Status};
 use crate::stats::{Counts, DailyTable};
 use crate::store::StoredRecord;
 
@@ -108,14 +114,51 @@ pub struct JsonReport {
 }
 
 impl JsonReport {
-    /// The report of `query` with its daily table and, optionally, its records.
+    /// The report of `query` with its daily table and, optionally, its records (what
+    /// `smtplog stats --json` prints without them).
     pub fn new(query: &Query, table: &DailyTable, records: Option<&[StoredRecord]>) -> Self {
+        let zone = query.zone;
+        JsonReport {
+            records: records.map(|rs| {
+                rs.iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        JsonRecord::new(i + 1, s.record.time.with_timezone(&zone), &s.record)
+                    })
+                    .collect()
+            }),
+            ..JsonReport::daily(&query.email, query.begin, query.end, zone, table)
+        }
+    }
+
+    /// The JSON form of a [`Report`], records included.
+    pub fn from_report(report: &Report) -> Self {
+        let h = &report.header;
+        JsonReport {
+            records: Some(
+                report
+                    .rows
+                    .iter()
+                    .map(|row| JsonRecord::new(row.no, row.time, &row.record))
+                    .collect(),
+            ),
+            ..JsonReport::daily(&h.email, h.begin, h.end, h.zone, &report.daily)
+        }
+    }
+
+    fn daily(
+        email: &str,
+        begin: chrono::NaiveDate,
+        end: chrono::NaiveDate,
+        zone: Tz,
+        table: &DailyTable,
+    ) -> Self {
         JsonReport {
             schema: SCHEMA,
-            email: query.email.clone(),
-            begin: query.begin.to_string(),
-            end: query.end.to_string(),
-            timezone: query.zone.name().to_string(),
+            email: email.to_string(),
+            begin: begin.to_string(),
+            end: end.to_string(),
+            timezone: zone.name().to_string(),
             days: table
                 .days
                 .iter()
@@ -125,32 +168,35 @@ impl JsonReport {
                 })
                 .collect(),
             total: (&table.total).into(),
-            records: records.map(|rs| {
-                rs.iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        let r = &s.record;
-                        JsonRecord {
-                            no: i + 1,
-                            time: r
-                                .time
-                                .with_timezone(&query.zone)
-                                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-                            smtp_relay: r.smtp_relay.clone(),
-                            queue_id: r.queue_id.clone(),
-                            sender_ip: r.sender_ip.clone(),
-                            sasl_user: r.sasl_user.clone(),
-                            recipient: r.recipient.clone(),
-                            orig_recipient: r.orig_recipient.clone(),
-                            status: r.status.as_str(),
-                            dsn: r.dsn.clone(),
-                            relay: r.relay.clone(),
-                            delay: r.delay,
-                            response: r.response.clone(),
-                        }
-                    })
-                    .collect()
-            }),
+            records: None,
         }
     }
+}
+
+impl JsonRecord {
+    fn new(no: usize, time: DateTime<Tz>, r: &Record) -> Self {
+        JsonRecord {
+            no,
+            time: time.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            smtp_relay: r.smtp_relay.clone(),
+            queue_id: r.queue_id.clone(),
+            sender_ip: r.sender_ip.clone(),
+            sasl_user: r.sasl_user.clone(),
+            recipient: r.recipient.clone(),
+            orig_recipient: r.orig_recipient.clone(),
+            status: r.status.as_str(),
+            dsn: r.dsn.clone(),
+            relay: r.relay.clone(),
+            delay: r.delay,
+            response: r.response.clone(),
+        }
+    }
+}
+
+/// Writes the JSON report of `report` (pretty-printed, records included) and a newline.
+pub fn render<W: Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
+    let mut out = out;
+    serde_json::to_writer_pretty(&mut out, &JsonReport::from_report(report))
+        .map_err(io::Error::from)?;
+    out.write_all(b"\n")
 }

@@ -339,6 +339,62 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// The records of every message with queue ID `queue_id` (on any host and instance,
+    /// and every reuse of the ID), in time order. For `smtplog trace`.
+    pub fn records_of_queue_id(&self, queue_id: &str) -> Result<Vec<StoredRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
+                    orphan
+               FROM records WHERE queue_id = ?1 ORDER BY time_ms, id",
+        )?;
+        let rows = stmt.query_map(params![queue_id], row_to_record)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The records whose message-id is exactly `message_id` (as logged, with its angle
+    /// brackets), in time order. No index covers `message_id`: this reads the whole
+    /// table, which is fine for an administrator's occasional trace.
+    pub fn records_of_message_id(&self, message_id: &str) -> Result<Vec<StoredRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
+                    orphan
+               FROM records WHERE message_id = ?1 ORDER BY time_ms, id",
+        )?;
+        let rows = stmt.query_map(params![message_id], row_to_record)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The correlator's saved state for queue ID `queue_id` on any host and instance:
+    /// messages still in the queue, and hop links waiting for their new message.
+    pub fn pending_of_queue_id(&self, queue_id: &str) -> Result<Vec<(MessageKey, Saved)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, state FROM pending WHERE key LIKE '%' || char(9) || ?1")?;
+        let rows = stmt.query_map(params![queue_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key_text, state) = row?;
+            let Some(key) = MessageKey::from_text(&key_text) else {
+                continue;
+            };
+            // LIKE treats `_` and `%` in the ID as wildcards: keep exact matches only.
+            if key.queue_id != queue_id {
+                continue;
+            }
+            let saved: Saved =
+                serde_json::from_str(&state).map_err(|e| StoreError::CorruptState {
+                    key: key_text.clone(),
+                    reason: e.to_string(),
+                })?;
+            out.push((key, saved));
+        }
+        Ok(out)
+    }
+
     /// How many records the store holds.
     pub fn count_records(&self) -> Result<u64> {
         Ok(self
