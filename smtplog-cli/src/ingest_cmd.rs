@@ -153,6 +153,7 @@ pub(crate) fn run(cli: &Cli, args: &IngestArgs) -> Result<(), Failure> {
                     "shorter than already read (truncated?): skipped".to_string()
                 }
                 InputOutcome::Empty => "empty".to_string(),
+                InputOutcome::Repeated => "same content as an earlier input: skipped".to_string(),
             };
             writeln!(err, "{}: {how}, {} lines read", i.name, i.lines)?;
         }
@@ -191,6 +192,7 @@ fn summary_json(s: &IngestSummary, elapsed: f64) -> serde_json::Value {
                 InputOutcome::Resumed { .. } => "resumed",
                 InputOutcome::Truncated => "truncated",
                 InputOutcome::Empty => "empty",
+                InputOutcome::Repeated => "repeated",
             },
             "lines": i.lines,
             "bytes": i.bytes,

@@ -9,6 +9,7 @@
 //! records of an uninterrupted run.
 
 use std::io::{self, BufRead, Cursor, Read};
+use std::sync::mpsc;
 
 use chrono_tz::Tz;
 
@@ -91,6 +92,8 @@ pub enum InputOutcome {
     Truncated,
     /// Empty.
     Empty,
+    /// The same content as an input given earlier in this run: read once only.
+    Repeated,
 }
 
 /// What one input gave.
@@ -137,6 +140,9 @@ pub struct Silent;
 impl Progress for Silent {}
 
 /// Ingests `inputs` (in the order given) into `store`.
+///
+/// Reading, parsing and correlating run on the calling thread; committing batches to
+/// SQLite runs on a second thread, so the two overlap.
 pub fn ingest(
     store: &mut Store,
     inputs: Vec<Input>,
@@ -145,17 +151,37 @@ pub fn ingest(
 ) -> Result<IngestSummary, IngestError> {
     let mut correlator = Correlator::restore(options.limits, store.load_pending()?);
     let mut summary = IngestSummary::default();
-    for input in inputs {
-        let one = ingest_one(
-            store,
-            &mut correlator,
-            input,
-            options,
-            progress,
-            &mut summary,
-        )?;
-        summary.inputs.push(one);
-    }
+    let plans = plan(store, inputs, options)?;
+    let written = std::thread::scope(|scope| -> Result<u64, IngestError> {
+        let (tx, rx) = mpsc::sync_channel::<Batch>(2);
+        let writer = scope.spawn(move || -> Result<u64, StoreError> {
+            let mut records = 0u64;
+            for batch in rx {
+                store.commit(&batch)?;
+                records += batch.records.len() as u64;
+            }
+            Ok(records)
+        });
+        let mut streamed = Ok(());
+        for plan in plans {
+            match stream(plan, &mut correlator, options, progress, &mut summary, &tx) {
+                Ok(one) => summary.inputs.push(one),
+                Err(e) => {
+                    streamed = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A failed commit stops the stream (its channel closes); report the commit's error.
+        let written = written?;
+        streamed?;
+        Ok(written)
+    })?;
+    summary.records = written;
     summary.correlate = correlator.stats().clone();
     summary.pending = correlator.pending() as u64;
     Ok(summary)
@@ -168,103 +194,155 @@ fn read_head(reader: &mut dyn BufRead) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-fn ingest_one(
+/// One input, identified and ready to stream.
+struct Plan {
+    name: String,
+    content: Box<dyn BufRead + Send>,
+    /// `None` for an empty input or one already read earlier in this run.
+    source: Option<Source>,
+    outcome: InputOutcome,
+    complete: bool,
+    policy: YearPolicy,
+}
+
+/// Identifies every input by its first bytes: an input read before (its stored head is a
+/// prefix of ours; the longest such wins) resumes; a new one gets its source row now, so
+/// that every batch names its input by row ID.
+fn plan(
     store: &mut Store,
+    inputs: Vec<Input>,
+    options: &IngestOptions,
+) -> Result<Vec<Plan>, IngestError> {
+    let mut known = store.sources()?;
+    let mut used: Vec<i64> = Vec::new();
+    let mut plans = Vec::new();
+    for input in inputs {
+        let name = input.name;
+        let mut reader = input.reader;
+        let head = read_head(&mut reader).map_err(|e| IngestError::Read {
+            name: name.clone(),
+            source: e,
+        })?;
+        let policy = match options.year {
+            Some(y) => YearPolicy::Starting(y),
+            None => YearPolicy::EndingIn {
+                year: input.ends_near.0,
+                month: input.ends_near.1,
+            },
+        };
+        let content: Box<dyn BufRead + Send> = Box::new(Cursor::new(head.clone()).chain(reader));
+        let mut plan = Plan {
+            name: name.clone(),
+            content,
+            source: None,
+            outcome: InputOutcome::Empty,
+            complete: input.complete,
+            policy,
+        };
+        if head.is_empty() {
+            plans.push(plan);
+            continue;
+        }
+        let found = known
+            .iter()
+            .filter(|s| !s.head.is_empty() && head.starts_with(&s.head))
+            .max_by_key(|s| s.head.len())
+            .cloned();
+        match found {
+            Some(s) if used.contains(&s.id) => plan.outcome = InputOutcome::Repeated,
+            Some(mut s) => {
+                used.push(s.id);
+                plan.outcome = InputOutcome::Resumed { from: s.offset };
+                s.head = head;
+                s.name = name;
+                plan.source = Some(s);
+            }
+            None => {
+                let mut s = Source {
+                    id: 0,
+                    head,
+                    offset: 0,
+                    lines: 0,
+                    name,
+                    year: None,
+                    last_month: None,
+                };
+                s.id = store
+                    .commit(&Batch {
+                        source: Some(s.clone()),
+                        ..Batch::default()
+                    })?
+                    .unwrap_or(0);
+                used.push(s.id);
+                known.push(s.clone());
+                plan.outcome = InputOutcome::New;
+                plan.source = Some(s);
+            }
+        }
+        plans.push(plan);
+    }
+    Ok(plans)
+}
+
+/// Streams one planned input through parse and correlate, sending batches to the writer.
+fn stream(
+    plan: Plan,
     correlator: &mut Correlator,
-    input: Input,
     options: &IngestOptions,
     progress: &mut dyn Progress,
     summary: &mut IngestSummary,
+    tx: &mpsc::SyncSender<Batch>,
 ) -> Result<InputSummary, IngestError> {
-    let name = input.name.clone();
+    let name = plan.name;
+    let mut result = InputSummary {
+        name: name.clone(),
+        outcome: plan.outcome,
+        lines: 0,
+        bytes: 0,
+    };
+    let Some(mut src) = plan.source else {
+        return Ok(result);
+    };
     let read_err = |e: io::Error| IngestError::Read {
         name: name.clone(),
         source: e,
     };
-    let mut reader = input.reader;
-    let head = read_head(&mut reader).map_err(read_err)?;
-    let mut result = InputSummary {
-        name: name.clone(),
-        outcome: InputOutcome::Empty,
-        lines: 0,
-        bytes: 0,
-    };
-    if head.is_empty() {
-        return Ok(result);
+    let mut content = plan.content;
+    if src.offset > 0 {
+        let skipped =
+            io::copy(&mut (&mut content).take(src.offset), &mut io::sink()).map_err(read_err)?;
+        if skipped < src.offset {
+            result.outcome = InputOutcome::Truncated;
+            return Ok(result);
+        }
     }
-    // The same content as an input read before: its stored head is a prefix of ours
-    // (it may have been read when shorter). The longest such head wins.
-    let known = store
-        .sources()?
-        .into_iter()
-        .filter(|s| !s.head.is_empty() && head.starts_with(&s.head))
-        .max_by_key(|s| s.head.len());
-    let policy = match options.year {
-        Some(y) => YearPolicy::Starting(y),
-        None => YearPolicy::EndingIn {
-            year: input.ends_near.0,
-            month: input.ends_near.1,
-        },
+    let mut years = match src.year {
+        Some(y) => YearResolver::resume(options.zone, plan.policy, y, src.last_month),
+        None => YearResolver::new(options.zone, plan.policy),
     };
-    let mut content: Box<dyn BufRead> = Box::new(Cursor::new(head.clone()).chain(reader));
-    let (mut src, mut years) = match known {
-        Some(s) => {
-            let skipped =
-                io::copy(&mut (&mut content).take(s.offset), &mut io::sink()).map_err(read_err)?;
-            if skipped < s.offset {
-                result.outcome = InputOutcome::Truncated;
-                return Ok(result);
-            }
-            result.outcome = InputOutcome::Resumed { from: s.offset };
-            let years = match s.year {
-                Some(y) => YearResolver::resume(options.zone, policy, y, s.last_month),
-                None => YearResolver::new(options.zone, policy),
-            };
-            (s, years)
-        }
-        None => {
-            result.outcome = InputOutcome::New;
-            let src = Source {
-                id: 0,
-                head: Vec::new(),
-                offset: 0,
-                lines: 0,
-                name: name.clone(),
-                year: None,
-                last_month: None,
-            };
-            (src, YearResolver::new(options.zone, policy))
-        }
-    };
-    src.name = name.clone();
-    src.head = head;
     progress.start(&name);
 
+    let closed = || IngestError::Store(StoreError::WriterStopped);
     let mut batch = Batch::default();
     let mut outputs: Vec<Output> = Vec::new();
     let mut pending_lines = 0usize;
-    let complete = input.complete;
+    let complete = plan.complete;
     let mut read = 0u64;
-    let mut commit = |store: &mut Store,
-                      batch: &mut Batch,
-                      correlator: &mut Correlator,
-                      src: &mut Source,
-                      years: &YearResolver|
+    let send = |batch: &mut Batch,
+                correlator: &mut Correlator,
+                src: &Source,
+                years: &YearResolver|
      -> Result<(), IngestError> {
-        batch.changes = correlator.take_changes();
+        let mut full = std::mem::take(batch);
+        full.changes = correlator.take_changes();
         let (y, m) = years.state();
-        src.year = Some(y);
-        src.last_month = m;
-        batch.source = Some(src.clone());
-        let records = batch.records.len() as u64;
-        if let Some(id) = store.commit(batch)? {
-            src.id = id;
-        }
-        summary.records += records;
-        *batch = Batch::default();
-        Ok(())
+        let mut s = src.clone();
+        s.year = Some(y);
+        s.last_month = m;
+        full.source = Some(s);
+        tx.send(full).map_err(|_| closed())
     };
-    let stream = source::for_each_line(&mut content, MAX_LINE, |line: Line<'_>| {
+    let streamed = source::for_each_line(&mut content, MAX_LINE, |line: Line<'_>| {
         if !line.terminated && !complete {
             return Ok(());
         }
@@ -294,17 +372,17 @@ fn ingest_one(
         pending_lines += 1;
         if pending_lines >= options.batch_lines {
             pending_lines = 0;
-            commit(store, &mut batch, correlator, &mut src, &years)?;
+            send(&mut batch, correlator, &src, &years)?;
             progress.advance(read);
         }
         Ok::<(), IngestError>(())
     });
-    match stream {
+    match streamed {
         Ok(()) => {}
         Err(IngestError::Read { source, .. }) => return Err(read_err(source)),
         Err(e) => return Err(e),
     }
-    commit(store, &mut batch, correlator, &mut src, &years)?;
+    send(&mut batch, correlator, &src, &years)?;
     progress.advance(read);
     result.bytes = read;
     Ok(result)

@@ -114,6 +114,8 @@ pub struct Correlator {
     link_order: VecDeque<(u64, Key)>,
     seq: u64,
     dirty: FxHashSet<Key>,
+    /// Keys whose state is in the caller's saved copy (reported by `take_changes`).
+    saved: FxHashSet<Key>,
     stats: CorrelateStats,
 }
 
@@ -177,12 +179,14 @@ impl Correlator {
             let key = c.intern(&key);
             c.seq = c.seq.max(m.seq);
             c.order.push_back((m.seq, key));
+            c.saved.insert(key);
             c.messages.insert(key, m);
         }
         for (key, l) in links {
             let key = c.intern(&key);
             c.seq = c.seq.max(l.seq);
             c.link_order.push_back((l.seq, key));
+            c.saved.insert(key);
             c.links.insert(key, l);
         }
         c
@@ -227,19 +231,29 @@ impl Correlator {
     }
 
     /// The state changed since the last call, to be saved with the records emitted since.
+    ///
+    /// A message that came and went between two calls was never saved and is not
+    /// mentioned; one that was saved before and is gone now is reported as deleted.
     pub fn take_changes(&mut self) -> Vec<Change> {
         let mut keys: Vec<Key> = self.dirty.drain().collect();
         keys.sort();
-        keys.into_iter()
-            .map(|k| {
-                let saved = match (self.messages.get(&k), self.links.get(&k)) {
-                    (Some(m), _) => Some(Saved::Message(m.clone())),
-                    (None, Some(l)) => Some(Saved::Link(l.clone())),
-                    (None, None) => None,
-                };
-                (self.external(&k), saved)
-            })
-            .collect()
+        let mut changes = Vec::with_capacity(keys.len());
+        for k in keys {
+            let saved = match (self.messages.get(&k), self.links.get(&k)) {
+                (Some(m), _) => Some(Saved::Message(m.clone())),
+                (None, Some(l)) => Some(Saved::Link(l.clone())),
+                (None, None) => None,
+            };
+            let was_saved = if saved.is_some() {
+                !self.saved.insert(k)
+            } else {
+                self.saved.remove(&k)
+            };
+            if saved.is_some() || was_saved {
+                changes.push((self.external(&k), saved));
+            }
+        }
+        changes
     }
 
     /// Feeds one parsed line logged at `time`; what it means is appended to `out`.

@@ -134,5 +134,8 @@ pub fn parse_line(line: &str) -> Parsed<'_> {
 /// any invalid sequence becomes U+FFFD (Postfix logs non-printable bytes as `?`, so
 /// such bytes come from other programs or damaged files).
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }

@@ -31,6 +31,9 @@ pub enum StoreError {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// The thread that commits batches stopped (after an error of its own).
+    #[error("the database writer stopped")]
+    WriterStopped,
     /// A saved correlator state could not be read back.
     #[error("corrupt saved state for {key}: {reason}")]
     CorruptState {
@@ -112,6 +115,9 @@ impl Store {
         // WAL lets readers (the query page) work while an ingest writes.
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A 64 MiB page cache keeps the indexes' hot pages in memory during ingest.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn };
         schema::migrate(&mut store.conn)?;

@@ -31,7 +31,6 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX records_sasl_time ON records (sasl_user COLLATE NOCASE, time_ms)
         WHERE sasl_user IS NOT NULL;
      CREATE INDEX records_queue_id ON records (queue_id);
-     CREATE INDEX records_time ON records (time_ms);
      CREATE TABLE pending (key TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
      CREATE TABLE sources (
         id INTEGER PRIMARY KEY,
