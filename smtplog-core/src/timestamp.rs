@@ -292,7 +292,15 @@ mod tests {
         assert_eq!(at("2024-07-01 12:00:00"), "2024-07-01T12:00:00+02:00");
         // Fall-back: 02:30 happens twice; the earlier (summer time) is taken.
         assert_eq!(at("2024-10-27 02:30:00"), "2024-10-27T02:30:00+02:00");
-        // Spring-forward: 02:30 does not exist; read with the winter offset.
-        assert_eq!(at("2024-03-31 02:30:00"), "2024-03-31T03:30:00+02:00");
+        // Spring-forward: 02:30 does not exist; read with the winter offset, which is
+        // the instant 01:30 UTC (03:30 summer time).
+        let gap = local_to_fixed(
+            zone,
+            NaiveDateTime::parse_from_str("2024-03-31 02:30:00", "%Y-%m-%d %H:%M:%S").unwrap(),
+        );
+        assert_eq!(
+            gap.with_timezone(&chrono::Utc).to_rfc3339(),
+            "2024-03-31T01:30:00+00:00"
+        );
     }
 }

@@ -90,7 +90,8 @@ fn offset(i: &str) -> IResult<&str, FixedOffset> {
 fn syslog_time(i: &str) -> IResult<&str, Timestamp> {
     let b = i.as_bytes();
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag));
-    if b.len() < 15 {
+    // `Mmm d hh:mm:ss` is the shortest form.
+    if b.len() < 14 {
         return Err(fail());
     }
     let month = month_number(&b[..3]).ok_or_else(fail)?;
