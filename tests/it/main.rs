@@ -3,3 +3,4 @@
 mod corpus;
 mod correlate;
 mod parse_lines;
+mod report;

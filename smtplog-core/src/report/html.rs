@@ -56,16 +56,21 @@ dl.head dt{font-weight:600;color:#4a525c}
 dl.head dd{margin:0;overflow-wrap:anywhere}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;font-size:.93em}
+table.records{font-size:.86em}
 th,td{border:1px solid #d8dce1;padding:4px 8px;vertical-align:top}
-th{background:#eef1f4;text-align:left;white-space:nowrap}
+th{background:#eef1f4;text-align:left}
 table.daily td{text-align:right;font-variant-numeric:tabular-nums}
 table.daily td.d{text-align:left;white-space:nowrap}
 table.daily td.z{color:#a0a7b0}
 table.daily tfoot th,table.daily tfoot td{font-weight:700;background:#eef1f4}
 table.records td.n{text-align:right}
-table.records td.t,table.records td.q{white-space:nowrap;font-variant-numeric:tabular-nums}
-table.records td.r{min-width:24em;overflow-wrap:anywhere;font-family:ui-monospace,'Noto Sans Mono CJK TC',monospace;font-size:.92em}
-.st{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;white-space:nowrap;border:1px solid}
+table.records td.t,table.records td.q,table.records td.ip{white-space:nowrap;font-variant-numeric:tabular-nums}
+table.records td.rc{overflow-wrap:break-word}
+table.records tbody.rec{border-top:2px solid #b9c0c8}
+table.records td.r{border-top:0;padding:2px 8px 6px 2.6em;overflow-wrap:anywhere;font-family:ui-monospace,'Noto Sans Mono CJK TC',monospace;font-size:.92em;color:#333b44}
+table.records th.rh{font-weight:600;color:#4a525c;padding-left:2.6em}
+table.records tbody.st-row-bounced td.r,table.records tbody.st-row-expired td.r{color:#7d1717}
+.st{justify-self:start;display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;white-space:nowrap;border:1px solid}
 .st-sent{background:#e3f4e8;color:#17602e;border-color:#8fcca1}
 .st-deferred{background:#fff4d6;color:#7a5300;border-color:#e4c36b}
 .st-bounced{background:#fde4e4;color:#9b1c1c;border-color:#eb9a9a}
@@ -82,10 +87,10 @@ body{padding:6px}
 main{padding:10px}
 table.records,table.records tbody,table.records tr,table.records td{display:block;width:100%}
 table.records thead{display:none}
-table.records tr{border:1px solid #d8dce1;border-radius:6px;margin:0 0 10px;padding:4px 0}
-table.records td{border:0;padding:2px 8px;display:grid;grid-template-columns:9em 1fr;gap:8px}
-table.records td.r{min-width:0}
-table.records td::before{content:attr(data-label);font-weight:600;color:#4a525c;font-family:system-ui,sans-serif;white-space:normal}
+table.records tbody.rec{border:1px solid #d8dce1;border-radius:6px;margin:0 0 10px;padding:4px 0}
+table.records td{border:0;padding:2px 8px;display:grid;grid-template-columns:8.5em 1fr;gap:8px}
+table.records td.r{padding:2px 8px}
+table.records td::before{content:attr(data-label);font-weight:600;color:#4a525c;font-family:system-ui,sans-serif;white-space:normal;overflow-wrap:normal}
 table.records td.n{text-align:left}
 }
 ";
@@ -169,6 +174,8 @@ pub fn render<W: Write + ?Sized>(report: &Report, footer: &Footer, out: &mut W) 
     if report.rows.is_empty() {
         writeln!(out, "<p class=\"empty\">{}</p>", e(l.no_records))?;
     } else {
+        // Each record is a <tbody> of two rows: its fields, then its response across the
+        // whole width (responses are long; a column of their own would squeeze the rest).
         let heads = [
             l.no,
             l.sender_ip,
@@ -178,20 +185,23 @@ pub fn render<W: Write + ?Sized>(report: &Report, footer: &Footer, out: &mut W) 
             l.recipient,
             l.status,
             l.dsn,
-            l.response,
         ];
-        let classes = ["n", "ip", "h", "t", "q", "rc", "s", "dsn", "r"];
+        let classes = ["n", "ip", "h", "t", "q", "rc", "s", "dsn"];
         writeln!(out, "<div class=\"scroll\"><table class=\"records\">")?;
         write!(out, "<thead><tr>")?;
         for head in heads {
             write!(out, "<th>{}</th>", e(head))?;
         }
-        writeln!(out, "</tr></thead>")?;
-        writeln!(out, "<tbody>")?;
+        writeln!(
+            out,
+            "</tr><tr><th class=\"rh\" colspan=\"{}\">{}</th></tr></thead>",
+            heads.len(),
+            e(l.response)
+        )?;
         for row in &report.rows {
             let r = &row.record;
             let status = format!("<span class=\"st st-{0}\">{0}</span>", r.status.as_str());
-            let cells: [String; 9] = [
+            let cells: [String; 8] = [
                 row.no.to_string(),
                 text_or_dash(r.sender_ip.as_deref()),
                 text_or_dash(Some(&r.smtp_relay)),
@@ -200,9 +210,12 @@ pub fn render<W: Write + ?Sized>(report: &Report, footer: &Footer, out: &mut W) 
                 text_or_dash(recipient_cell(r).as_deref()),
                 status,
                 text_or_dash(r.dsn.as_deref()),
-                text_or_dash(response_message(r).as_deref()),
             ];
-            write!(out, "<tr>")?;
+            write!(
+                out,
+                "<tbody class=\"rec st-row-{}\"><tr>",
+                r.status.as_str()
+            )?;
             for ((cell, head), class) in cells.iter().zip(heads).zip(classes) {
                 write!(
                     out,
@@ -210,9 +223,17 @@ pub fn render<W: Write + ?Sized>(report: &Report, footer: &Footer, out: &mut W) 
                     e(head)
                 )?;
             }
-            writeln!(out, "</tr>")?;
+            match response_message(r) {
+                Some(resp) => writeln!(
+                    out,
+                    "</tr><tr><td class=\"r\" colspan=\"{}\" data-label=\"{}\">{}</td></tr></tbody>",
+                    heads.len(),
+                    e(l.response),
+                    e(&resp)
+                )?,
+                None => writeln!(out, "</tr></tbody>")?,
+            }
         }
-        writeln!(out, "</tbody>")?;
         writeln!(out, "</table></div>")?;
     }
 
