@@ -38,7 +38,7 @@ use std::io::{self, BufWriter, Write};
 
 use chrono::{Datelike, NaiveDate};
 
-use clock::{DAY, Family, HOUR, SEC, Stamper, days_from_civil};
+use clock::{DAY, Family, HOUR, Stamper, days_from_civil};
 use qid::QidPool;
 use rng::Rng;
 use schedule::{Effect, Schedule, What};
@@ -247,10 +247,4 @@ impl<W: Write> Writer<W> {
         }
         Ok(())
     }
-}
-
-/// Seconds, for callers that think in them.
-#[allow(dead_code)]
-const fn secs(n: i64) -> i64 {
-    n * SEC
 }
