@@ -2,5 +2,7 @@
 
 mod corpus;
 mod correlate;
+mod ingest;
 mod parse_lines;
+mod parse_props;
 mod report;

@@ -1,0 +1,194 @@
+//! Ingest end to end: exactly-once across split inputs and killed runs, and the records of
+//! a generated log against the generator's own account of what it wrote.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use smtplog_benches::generator::{self, GenConfig, TimeFormat};
+use smtplog_core::query::Query;
+use smtplog_core::record::Status;
+use smtplog_core::store::Store;
+
+use crate::correlate::{ingest_into, rows};
+
+/// The `smtplog` binary of this build (built by `cargo test --workspace`; built here when
+/// only this package's tests were asked for).
+pub(crate) fn smtplog_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
+    let bin = dir.join("smtplog");
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "smtplog-cli"])
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "building smtplog failed");
+    }
+    bin
+}
+
+/// A log with the hard cases (content filter, forwarding, expiry, reuse, rejects),
+/// assembled from the correlator tests' shapes.
+const MIXED: &str = include_str!("../fixtures/ingest/mixed.log");
+
+#[test]
+fn splitting_a_log_at_every_line_into_two_runs_gives_the_same_records() {
+    let mut whole = Store::open_in_memory().unwrap();
+    ingest_into(&mut whole, &[MIXED], 2024);
+    let expected = rows(&whole);
+    assert!(expected.len() >= 10, "the fixture makes records");
+    let lines: Vec<&str> = MIXED.split_inclusive('\n').collect();
+    for cut in 1..lines.len() {
+        let first: String = lines[..cut].concat();
+        let second: String = lines[cut..].concat();
+        let mut store = Store::open_in_memory().unwrap();
+        ingest_into(&mut store, &[&first], 2024);
+        ingest_into(&mut store, &[&second], 2024);
+        assert_eq!(rows(&store), expected, "split before line {}", cut + 1);
+        assert_eq!(
+            store.count_pending().unwrap(),
+            whole.count_pending().unwrap(),
+            "split before line {}",
+            cut + 1
+        );
+    }
+}
+
+#[test]
+fn ingesting_the_same_bytes_twice_adds_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    ingest_into(&mut store, &[MIXED], 2024);
+    let once = rows(&store);
+    let again = ingest_into(&mut store, &[MIXED], 2024);
+    assert_eq!(again.parse.lines, 0);
+    assert_eq!(rows(&store), once);
+}
+
+fn generated_log(dir: &Path, lines: usize) -> (PathBuf, generator::Truth) {
+    let path = dir.join("generated.log");
+    let file = std::fs::File::create(&path).unwrap();
+    let cfg = GenConfig {
+        lines,
+        senders: 200,
+        days: 3,
+        format: TimeFormat::Mixed,
+        ..GenConfig::default()
+    };
+    let truth = generator::generate(&cfg, std::io::BufWriter::new(file)).unwrap();
+    (path, truth)
+}
+
+fn ingest_cli(db: &Path, log: &Path) -> std::process::Child {
+    Command::new(smtplog_bin())
+        .arg("--db")
+        .arg(db)
+        .args([
+            "--tz",
+            "UTC",
+            "ingest",
+            "--year",
+            "2026",
+            "--batch-lines",
+            "2000",
+        ])
+        .arg(log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start smtplog")
+}
+
+fn dump(db: &Path) -> Vec<String> {
+    let store = Store::open(db).unwrap();
+    let mut r = rows(&store);
+    r.sort();
+    r
+}
+
+#[test]
+fn an_ingest_killed_at_any_point_and_run_again_gives_the_records_of_a_clean_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = generated_log(dir.path(), 60_000);
+    let clean_db = dir.path().join("clean.db");
+    assert!(ingest_cli(&clean_db, &log).wait().unwrap().success());
+    let clean = dump(&clean_db);
+    assert!(clean.len() > 5_000);
+
+    let mut interrupted = 0;
+    for (i, delay_ms) in [20u64, 60, 120, 200, 320, 500].into_iter().enumerate() {
+        let db = dir.path().join(format!("killed{i}.db"));
+        let mut child = ingest_cli(&db, &log);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let finished_first = child.try_wait().unwrap().is_some();
+        child.kill().ok(); // SIGKILL
+        child.wait().unwrap();
+        if !finished_first && db.exists() {
+            let partial = Store::open(&db).unwrap().count_records().unwrap() as usize;
+            if partial > 0 && partial < clean.len() {
+                interrupted += 1;
+            }
+        }
+        assert!(ingest_cli(&db, &log).wait().unwrap().success());
+        assert_eq!(dump(&db), clean, "killed after {delay_ms} ms");
+    }
+    assert!(
+        interrupted >= 2,
+        "only {interrupted} kills landed in the middle of an ingest"
+    );
+}
+
+#[test]
+fn the_stats_of_a_generated_log_equal_what_the_generator_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generated_log(dir.path(), 40_000);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = ingest_into(&mut store, &[&text], 2026);
+    assert_eq!(summary.parse.unrecognized_postfix, 0);
+    assert_eq!(summary.parse.malformed, 0);
+    let start = chrono::NaiveDate::parse_from_str(&truth.start, "%Y-%m-%d").unwrap();
+    // Retries and expiries run past the days new mail arrives on.
+    let end = start + chrono::Days::new(u64::from(truth.days) + 10);
+    let mut compared = 0;
+    for (sender, days) in &truth.senders {
+        let query = Query {
+            email: sender.clone(),
+            begin: start,
+            end,
+            zone: chrono_tz::UTC,
+        };
+        let table = query.daily(&store).unwrap();
+        for day in &table.days {
+            let want = truth.day(sender, &day.date.to_string());
+            let got = day.counts;
+            let pairs = [
+                (got.get(Status::Sent), want.sent, "sent"),
+                (got.get(Status::Deferred), want.deferred, "deferred"),
+                (got.get(Status::Bounced), want.bounced, "bounced"),
+                (got.get(Status::Expired), want.expired, "expired"),
+                (got.get(Status::AuthRcv), want.auth_rcv, "auth_rcv"),
+                (got.get(Status::AuthBlk), want.auth_blk, "auth_blk"),
+            ];
+            for (g, w, name) in pairs {
+                assert_eq!(g, w, "{sender} {} {name}", day.date);
+            }
+            assert_eq!(got.sum(), want.sum, "{sender} {} sum", day.date);
+        }
+        compared += days.len();
+    }
+    assert!(compared > 100, "compared {compared} sender-days");
+    // Nothing is counted for anyone the generator did not write records for. (SASL
+    // failures that name a user that is not an address are kept, with no sender: they
+    // belong to no sender's history.)
+    let owned = store
+        .all_records()
+        .unwrap()
+        .iter()
+        .filter(|s| s.record.sender.is_some())
+        .count() as u64;
+    assert_eq!(owned, truth.totals.sum);
+}
