@@ -447,7 +447,7 @@ impl Correlator {
     fn touch(&mut self, key: &Key, at: DateTime<Utc>, out: &mut Vec<Output>) -> &mut MessageState {
         self.seq += 1;
         let seq = self.seq;
-        self.dirty.insert(key.clone());
+        self.dirty.insert(*key);
         if !self.messages.contains_key(key) {
             let mut m = MessageState {
                 first_ms: at.timestamp_millis(),
@@ -456,10 +456,10 @@ impl Correlator {
             if let Some(link) = self.links.remove(key) {
                 inherit(&mut m, &link);
             }
-            self.messages.insert(key.clone(), m);
+            self.messages.insert(*key, m);
             self.evict(out);
         }
-        self.order.push_back((seq, key.clone()));
+        self.order.push_back((seq, *key));
         let m = self.messages.get_mut(key).expect("inserted above");
         m.seq = seq;
         m
