@@ -192,3 +192,36 @@ fn the_stats_of_a_generated_log_equal_what_the_generator_wrote() {
         .count() as u64;
     assert_eq!(owned, truth.totals.sum);
 }
+
+#[test]
+fn a_sender_is_matched_case_insensitively_by_envelope_sender_or_sasl_login() {
+    let log = "\
+Mar  1 10:00:00 relay1 postfix/submission/smtpd[10]: 1A2B3C4D5E: client=pc[192.0.2.10], sasl_method=PLAIN, sasl_username=Boss@Example.EDU
+Mar  1 10:00:01 relay1 postfix/qmgr[12]: 1A2B3C4D5E: from=<Office@example.edu>, size=1000, nrcpt=1 (queue active)
+Mar  1 10:00:02 relay1 postfix/smtp[13]: 1A2B3C4D5E: to=<bob@remote.example>, relay=mx.remote.example[198.51.100.1]:25, delay=1, delays=0.1/0/0.5/0.4, dsn=2.0.0, status=sent (250 ok)
+Mar  1 10:00:03 relay1 postfix/submission/smtpd[10]: 2A2B3C4D5E: client=pc[192.0.2.10], sasl_method=PLAIN, sasl_username=carol
+Mar  1 10:00:04 relay1 postfix/qmgr[12]: 2A2B3C4D5E: from=<carol@example.edu>, size=1000, nrcpt=1 (queue active)
+";
+    let mut store = Store::open_in_memory().unwrap();
+    ingest_into(&mut store, &[log], 2024);
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    let sum = |email: &str| {
+        Query {
+            email: email.to_string(),
+            begin: day,
+            end: day,
+            zone: chrono_tz::UTC,
+        }
+        .daily(&store)
+        .unwrap()
+        .total
+        .sum()
+    };
+    assert_eq!(sum("office@EXAMPLE.edu"), 2);
+    assert_eq!(sum("boss@example.edu"), 2);
+    assert_eq!(sum("BOSS@example.edu"), 2);
+    assert_eq!(sum("carol@example.edu"), 1);
+    // A login that is not an address owns nothing by itself.
+    assert_eq!(sum("carol"), 0);
+    assert_eq!(sum("nobody@example.edu"), 0);
+}

@@ -5,4 +5,5 @@ mod correlate;
 mod ingest;
 mod parse_lines;
 mod parse_props;
+mod postfix_truth;
 mod report;

@@ -417,6 +417,26 @@ impl Correlator {
         }
     }
 
+    /// The key of the message `queue_id` on the same host as `origin` (any instance:
+    /// a filter may re-inject into another instance), if such a message is known.
+    fn known_on_host(&self, origin: u32, queue_id: &str) -> Option<Key> {
+        let host = &self.origins[origin as usize].0;
+        let qid = Qid::new(queue_id);
+        let same_first = Key { origin, qid };
+        if self.messages.contains_key(&same_first) {
+            return Some(same_first);
+        }
+        self.origins
+            .iter()
+            .enumerate()
+            .filter(|(i, (h, _))| *i as u32 != origin && h == host)
+            .map(|(i, _)| Key {
+                origin: i as u32,
+                qid,
+            })
+            .find(|k| self.messages.contains_key(k))
+    }
+
     /// A record of the message `key` (which must be known) with its sender, client, SASL
     /// user and message-id; the caller fills in the recipient and delivery fields.
     fn message_record(&self, key: &Key, at: DateTime<Utc>, status: Status) -> Record {
@@ -579,14 +599,19 @@ impl Correlator {
             }
         };
         let key = self.key(entry, d.queue_id.as_str());
-        // Hops: a content filter's `queued as NEWID` on a loopback relay, and `local`'s
-        // `forwarded as NEWID`. Neither is a record; NEWID's deliveries are.
+        // Hops: `local`'s `forwarded as NEWID`, and a content filter's `queued as NEWID`
+        // on a loopback relay when NEWID is a message of this host (the filter
+        // re-injects before it answers, so NEWID's first lines come before this one; a
+        // loopback relay whose NEWID is unknown here is a real next hop). Neither is a
+        // record; NEWID's deliveries are.
         if status == Status::Sent {
-            let forwarded = d.forwarded_as();
-            let filtered = d.queued_as().filter(|_| is_loopback(d.relay));
-            if let Some(new_id) = forwarded.or(filtered) {
+            let forwarded = d.forwarded_as().map(|id| self.key(entry, id.as_str()));
+            let filtered = match d.queued_as() {
+                Some(id) if is_loopback(d.relay) => self.known_on_host(key.origin, id.as_str()),
+                _ => None,
+            };
+            if let Some(child) = forwarded.or(filtered) {
                 self.touch(&key, at, out).deferred.remove(d.to);
-                let child = self.key(entry, new_id.as_str());
                 let orig = forwarded.map(|_| d.orig_to.unwrap_or(d.to).to_string());
                 self.link_existing(&key, &child, orig, out);
                 return;

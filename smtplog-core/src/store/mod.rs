@@ -178,8 +178,9 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO records (time_ms, smtp_relay, instance, queue_id, sender, sender_ip,
                    sasl_user, recipient, orig_recipient, status, dsn, relay, delay, response,
-                   message_id, orphan)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                   message_id, orphan, sasl_owner)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                   ?17)",
             )?;
             for r in &batch.records {
                 insert.execute(params![
@@ -199,10 +200,13 @@ impl Store {
                     r.response,
                     r.message_id,
                     r.orphan,
+                    sasl_owner(r),
                 ])?;
             }
             let mut relink = tx.prepare_cached(
                 "UPDATE records SET sender_ip = ?1, sasl_user = ?2,
+                   sasl_owner = CASE WHEN instr(?2, '@') > 0 AND sender IS NOT lower(?2)
+                                     THEN lower(?2) END,
                    orig_recipient = COALESCE(orig_recipient, ?3), orphan = 0
                  WHERE smtp_relay = ?4 AND instance = ?5 AND queue_id = ?6 AND time_ms >= ?7",
             )?;
@@ -295,7 +299,7 @@ impl Store {
                     recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
                     orphan
                FROM records
-              WHERE sasl_user = ?1 COLLATE NOCASE AND time_ms >= ?2 AND time_ms < ?3
+              WHERE sasl_owner = lower(?1) AND time_ms >= ?2 AND time_ms < ?3
              ORDER BY 2, 1",
         )?;
         let rows = stmt.query_map(
@@ -317,7 +321,7 @@ impl Store {
               WHERE sender = lower(?1) AND time_ms >= ?2 AND time_ms < ?3
              UNION
              SELECT id, time_ms, status FROM records
-              WHERE sasl_user = ?1 COLLATE NOCASE AND time_ms >= ?2 AND time_ms < ?3",
+              WHERE sasl_owner = lower(?1) AND time_ms >= ?2 AND time_ms < ?3",
         )?;
         let rows = stmt.query_map(
             params![email, from.timestamp_millis(), to.timestamp_millis()],
@@ -445,6 +449,18 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// The second owner of a record: its SASL user, when that is an address other than the
+/// envelope sender (senders are matched by address; a SASL login that is an address
+/// owns the mail it sent under another envelope sender too).
+fn sasl_owner(r: &Record) -> Option<String> {
+    let user = r.sasl_user.as_deref()?;
+    if !user.contains('@') {
+        return None;
+    }
+    let user = user.to_ascii_lowercase();
+    (r.sender.as_deref() != Some(user.as_str())).then_some(user)
 }
 
 fn status_of(i: i64) -> Option<Status> {

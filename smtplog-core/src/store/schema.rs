@@ -25,11 +25,14 @@ const MIGRATIONS: &[&str] = &[
         delay REAL,
         response TEXT,
         message_id TEXT,
-        orphan INTEGER NOT NULL DEFAULT 0
+        orphan INTEGER NOT NULL DEFAULT 0,
+        -- The SASL user, lower-cased, when it is an address other than the sender: the
+        -- record belongs to that address's history too.
+        sasl_owner TEXT
      );
      CREATE INDEX records_sender_time ON records (sender, time_ms);
-     CREATE INDEX records_sasl_time ON records (sasl_user COLLATE NOCASE, time_ms)
-        WHERE sasl_user IS NOT NULL;
+     CREATE INDEX records_sasl_owner_time ON records (sasl_owner, time_ms)
+        WHERE sasl_owner IS NOT NULL;
      CREATE INDEX records_queue_id ON records (queue_id);
      CREATE TABLE pending (key TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
      CREATE TABLE sources (
