@@ -28,7 +28,7 @@ pub(crate) struct IngestArgs {
     #[arg(long)]
     json: bool,
     /// Lines per committed batch.
-    #[arg(long, default_value_t = 100_000, hide = true)]
+    #[arg(long, default_value_t = 50_000, hide = true)]
     batch_lines: usize,
     /// How many unfinished messages to keep in memory.
     #[arg(long, default_value_t = 500_000)]

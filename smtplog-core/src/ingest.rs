@@ -51,13 +51,13 @@ pub struct IngestOptions {
 }
 
 impl IngestOptions {
-    /// Options for `zone` with the defaults: year from the inputs, batches of 100,000
+    /// Options for `zone` with the defaults: year from the inputs, batches of 50,000
     /// lines, default limits.
     pub fn new(zone: Tz) -> Self {
         IngestOptions {
             zone,
             year: None,
-            batch_lines: 100_000,
+            batch_lines: 50_000,
             limits: Limits::default(),
         }
     }
@@ -156,10 +156,12 @@ pub fn ingest(
         let (tx, rx) = mpsc::sync_channel::<Batch>(2);
         let writer = scope.spawn(move || -> Result<u64, StoreError> {
             let mut records = 0u64;
+            store.set_bulk(true)?;
             for batch in rx {
                 store.commit(&batch)?;
                 records += batch.records.len() as u64;
             }
+            store.set_bulk(false)?;
             Ok(records)
         });
         let mut streamed = Ok(());

@@ -115,8 +115,8 @@ impl Store {
         // WAL lets readers (the query page) work while an ingest writes.
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A 64 MiB page cache keeps the indexes' hot pages in memory during ingest.
-        conn.pragma_update(None, "cache_size", -65536)?;
+        // A 32 MiB page cache keeps the indexes' hot pages in memory during ingest.
+        conn.pragma_update(None, "cache_size", -32768)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn };
@@ -129,6 +129,20 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Bulk mode for a long ingest: the write-ahead log is not checkpointed after every
+    /// commit but once when bulk mode ends, so pages written many times are copied into
+    /// the database once. Commits stay atomic and durable either way.
+    pub fn set_bulk(&mut self, on: bool) -> Result<()> {
+        if on {
+            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        } else {
+            self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(())
     }
 
     /// Every input read before.
