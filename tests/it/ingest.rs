@@ -225,3 +225,145 @@ Mar  1 10:00:04 relay1 postfix/qmgr[12]: 2A2B3C4D5E: from=<carol@example.edu>, s
     assert_eq!(sum("carol"), 0);
     assert_eq!(sum("nobody@example.edu"), 0);
 }
+
+fn cli(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(smtplog_bin())
+        .arg("--db")
+        .arg(db)
+        .args(["--tz", "Asia/Taipei"])
+        .args(args)
+        .output()
+        .expect("run smtplog")
+}
+
+#[test]
+fn rotated_compressed_and_replaced_files_are_recognised_by_content() {
+    use std::io::Write;
+    let sample = include_str!("../../examples/sample.log");
+    let lines: Vec<&str> = sample.split_inclusive('\n').collect();
+    let third = lines.len() / 3;
+    let (a, b, c) = (
+        lines[..third].concat(),
+        lines[third..2 * third].concat(),
+        lines[2 * third..].concat(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rot.db");
+    let log = dir.path().join("mail.log");
+    let log1 = dir.path().join("mail.log.1");
+    let log2 = dir.path().join("mail.log.2.gz");
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let ingest = |files: &[&Path]| {
+        let mut args = vec![
+            "ingest".to_string(),
+            "--year".into(),
+            "2026".into(),
+            "--json".into(),
+        ];
+        args.extend(files.iter().map(|p| path(p)));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = cli(&db, &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+
+    // Run 1: mail.log holds part A.
+    std::fs::write(&log, &a).unwrap();
+    let s = ingest(&[&log]);
+    assert_eq!(s["inputs"][0]["outcome"], "new");
+    assert_eq!(s["lines"], third as u64);
+
+    // Part B is appended, then the file is rotated and part C starts a new mail.log.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(b.as_bytes())
+        .unwrap();
+    std::fs::rename(&log, &log1).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&log, &c).unwrap();
+    // A shell glob lists the newest first; the older file must be read first.
+    let s = ingest(&[&log, &log1]);
+    assert_eq!(s["inputs"][0]["name"], path(&log1));
+    assert_eq!(s["inputs"][0]["outcome"], "resumed");
+    assert_eq!(s["inputs"][0]["lines"], third as u64);
+    assert_eq!(s["inputs"][1]["outcome"], "new");
+
+    // mail.log.1 is compressed by the next rotation: recognised, nothing new to read.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(std::fs::read(&log1).unwrap().as_slice())
+        .unwrap();
+    std::fs::write(&log2, gz.finish().unwrap()).unwrap();
+    std::fs::remove_file(&log1).unwrap();
+    let s = ingest(&[&log, &log2]);
+    assert_eq!(s["lines"], 0);
+    assert_eq!(s["inputs"][0]["outcome"], "resumed");
+    assert_eq!(s["inputs"][1]["outcome"], "resumed");
+
+    // The same records as one run over the whole log.
+    let mut whole = Store::open_in_memory().unwrap();
+    let mut options = smtplog_core::ingest::IngestOptions::new("Asia/Taipei".parse().unwrap());
+    options.year = Some(2026);
+    smtplog_core::ingest::ingest(
+        &mut whole,
+        vec![smtplog_core::ingest::Input {
+            name: "whole".into(),
+            reader: Box::new(std::io::Cursor::new(sample.as_bytes().to_vec())),
+            complete: true,
+            ends_near: (2026, 12),
+        }],
+        &options,
+        &mut smtplog_core::ingest::Silent,
+    )
+    .unwrap();
+    assert_eq!(rows(&Store::open(&db).unwrap()), rows(&whole));
+
+    // A file truncated in place (same first bytes, shorter than what was read) is
+    // detected and not read again.
+    std::fs::write(&log, &c[..c.len() / 2]).unwrap();
+    let s = ingest(&[&log]);
+    assert_eq!(s["inputs"][0]["outcome"], "truncated");
+    // A file replaced by other content is a new input.
+    std::fs::write(
+        &log,
+        "Nov 29 10:00:00 relay1 postfix/qmgr[1]: ABCDEF123456: removed\n",
+    )
+    .unwrap();
+    let s = ingest(&[&log]);
+    assert_eq!(s["inputs"][0]["outcome"], "new");
+    assert_eq!(s["lines"], 1);
+}
+
+#[test]
+fn a_last_line_still_being_written_is_left_for_the_next_run() {
+    use smtplog_core::ingest::{IngestOptions, Input, Silent};
+    let first = "Mar  1 10:00:00 relay1 postfix/smtpd[1]: 1A2B3C4D5E: client=pc[192.0.2.1]\nMar  1 10:00:01 relay1 postfix/qmgr[2]: 1A2B3C4D5E: from=<amy@example.edu>, size=1, nrcpt=1 (queue active)\nMar  1 10:00:02 relay1 postfix/smtp[3]: 1A2B3C4D5E: to=<b@remote.example>, relay=mx[198.51.100.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ";
+    let whole = format!("{first}ok)\n");
+    let run = |store: &mut Store, text: &str| {
+        let mut options = IngestOptions::new(chrono_tz::UTC);
+        options.year = Some(2024);
+        let input = Input {
+            name: "mail.log".into(),
+            reader: Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+            complete: false,
+            ends_near: (2024, 3),
+        };
+        smtplog_core::ingest::ingest(store, vec![input], &options, &mut Silent).unwrap()
+    };
+    let mut store = Store::open_in_memory().unwrap();
+    let s = run(&mut store, first);
+    assert_eq!(s.parse.lines, 2);
+    assert_eq!(store.count_records().unwrap(), 0);
+    let s = run(&mut store, &whole);
+    assert_eq!(s.parse.lines, 1);
+    let r = rows(&store);
+    assert_eq!(
+        r,
+        vec!["sent amy@example.edu 192.0.2.1 - b@remote.example 1A2B3C4D5E@relay1/postfix"]
+    );
+}
