@@ -4,9 +4,11 @@
 //! malformed one) → time resolution ([`timestamp`]) → correlation → store → reports.
 //! Nothing here prints, exits, reads environment variables or the wall clock.
 
+pub mod config;
 pub mod correlate;
 pub mod ingest;
 pub mod parse;
+pub mod policy;
 pub mod query;
 pub mod record;
 pub mod report;
