@@ -7,6 +7,8 @@
 pub mod config;
 pub mod correlate;
 pub mod ingest;
+pub mod mail;
+pub mod notify;
 pub mod parse;
 pub mod policy;
 pub mod query;

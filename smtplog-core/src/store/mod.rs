@@ -6,6 +6,7 @@
 //! killed at any instant resumes from the last batch without loss or duplicates.
 
 mod schema;
+mod warnings;
 
 use std::path::Path;
 use std::time::Duration;
@@ -15,6 +16,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::correlate::{Change, MessageKey, Relink, Saved};
 use crate::record::{Record, Status};
+
+pub use warnings::{SentWarning, WarningState};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]

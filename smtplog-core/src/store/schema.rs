@@ -45,6 +45,22 @@ const MIGRATIONS: &[&str] = &[
         last_month INTEGER
      );
      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+    // 2: the daily warnings of `notify`, one row per address and day: 'sending' while a
+    // run is mailing it (a claim, so two runs never mail the same warning), 'sent' once
+    // the relay accepted it. And an index on time alone, for the per-day counts of every
+    // sender (`notify`) and for `prune`, which otherwise scan the whole table.
+    "CREATE INDEX records_time ON records (time_ms);
+     CREATE TABLE warnings (
+        email TEXT NOT NULL,
+        day TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('sending', 'sent')),
+        claimed_ms INTEGER NOT NULL,
+        sent_ms INTEGER,
+        sum INTEGER NOT NULL,
+        bounced INTEGER NOT NULL,
+        message_id TEXT,
+        PRIMARY KEY (email, day)
+     ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

@@ -1,0 +1,172 @@
+//! Delivery: an [`Outgoing`] mail through the configured SMTP relay.
+//!
+//! [`SmtpDeliverer`] wraps lettre's blocking SMTP transport, set up from
+//! [`SmtpConfig`]: plain, STARTTLS (required, never silently skipped) or TLS from the
+//! first byte (rustls with the web PKI roots), optional credentials, one timeout for each
+//! step, a connection per mail. Errors say which relay and what happened in words an
+//! administrator can act on ([`SendError`]); text the relay sent is shown with its control
+//! characters replaced.
+
+use lettre::Transport;
+use lettre::transport::smtp::SmtpTransport;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+
+use super::Outgoing;
+use crate::config::{SmtpConfig, TlsMode};
+use crate::report::text::clean;
+
+/// Why a mail was not delivered to the relay.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// No connection could be made (down, wrong host or port, firewall).
+    #[error("cannot connect to the SMTP relay {relay}: {reason}")]
+    Unreachable {
+        /// `host:port`.
+        relay: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// The relay did not answer in time.
+    #[error("the SMTP relay {relay} did not answer within {secs} s")]
+    Timeout {
+        /// `host:port`.
+        relay: String,
+        /// The configured timeout.
+        secs: u64,
+    },
+    /// TLS could not be set up (no STARTTLS offered, bad certificate, ...).
+    #[error("TLS with the SMTP relay {relay} failed: {reason}")]
+    Tls {
+        /// `host:port`.
+        relay: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The relay answered with an error code.
+    #[error("the SMTP relay {relay} refused the mail ({kind} {code}): {reason}")]
+    Refused {
+        /// `host:port`.
+        relay: String,
+        /// `permanent` (5xx) or `temporary` (4xx).
+        kind: &'static str,
+        /// The reply code.
+        code: String,
+        /// The relay's words.
+        reason: String,
+    },
+    /// Anything else the SMTP client reported.
+    #[error("sending through the SMTP relay {relay} failed: {reason}")]
+    Other {
+        /// `host:port`.
+        relay: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Something that delivers composed mail: the SMTP relay, or a test double.
+pub trait Deliver {
+    /// Delivers `mail` to its envelope's recipient; `Ok` once the relay has accepted it.
+    fn deliver(&mut self, mail: &Outgoing) -> Result<(), SendError>;
+}
+
+/// Delivery through the configured SMTP relay.
+pub struct SmtpDeliverer {
+    transport: SmtpTransport,
+    relay: String,
+    timeout_secs: u64,
+}
+
+impl std::fmt::Debug for SmtpDeliverer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpDeliverer")
+            .field("relay", &self.relay)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpDeliverer {
+    /// Sets up delivery through `config`'s relay, greeting it as `hello_name` (the
+    /// configured `hello_name` wins). Nothing is connected until the first mail.
+    pub fn new(config: &SmtpConfig, hello_name: &str) -> Result<SmtpDeliverer, SendError> {
+        let relay = format!("{}:{}", config.host, config.port);
+        let tls = match config.tls {
+            TlsMode::None => Tls::None,
+            TlsMode::StartTls | TlsMode::Tls => {
+                let params =
+                    TlsParameters::new(config.host.clone()).map_err(|e| SendError::Tls {
+                        relay: relay.clone(),
+                        reason: e.to_string(),
+                    })?;
+                if config.tls == TlsMode::StartTls {
+                    Tls::Required(params)
+                } else {
+                    Tls::Wrapper(params)
+                }
+            }
+        };
+        let name = config.hello_name.as_deref().unwrap_or(hello_name);
+        let mut builder = SmtpTransport::builder_dangerous(config.host.clone())
+            .port(config.port)
+            .tls(tls)
+            .timeout(Some(config.timeout))
+            .hello_name(ClientId::Domain(name.to_string()));
+        if let (Some(user), Some(pass)) = (&config.username, &config.password) {
+            builder =
+                builder.credentials(Credentials::new(user.clone(), pass.expose().to_string()));
+        }
+        Ok(SmtpDeliverer {
+            transport: builder.build(),
+            relay,
+            timeout_secs: config.timeout.as_secs(),
+        })
+    }
+
+    /// The relay as `host:port`.
+    pub fn relay(&self) -> &str {
+        &self.relay
+    }
+
+    fn error(&self, e: lettre::transport::smtp::Error) -> SendError {
+        let relay = self.relay.clone();
+        if e.is_timeout() {
+            return SendError::Timeout {
+                relay,
+                secs: self.timeout_secs,
+            };
+        }
+        let reason = clean(&e.to_string()).into_owned();
+        if let Some(code) = e.status() {
+            return SendError::Refused {
+                relay,
+                kind: if e.is_permanent() {
+                    "permanent"
+                } else {
+                    "temporary"
+                },
+                code: code.to_string(),
+                reason,
+            };
+        }
+        if e.is_tls() {
+            return SendError::Tls { relay, reason };
+        }
+        // lettre tells a failed connect from a later network error only in its words.
+        if reason.starts_with("Connection error") {
+            return SendError::Unreachable { relay, reason };
+        }
+        SendError::Other { relay, reason }
+    }
+}
+
+impl Deliver for SmtpDeliverer {
+    fn deliver(&mut self, mail: &Outgoing) -> Result<(), SendError> {
+        self.transport
+            .send_raw(mail.envelope(), &mail.formatted())
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+}
