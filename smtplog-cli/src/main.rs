@@ -2,10 +2,13 @@
 //! `main` maps errors to exit codes (0 ok, 1 refused or nothing to do, 2 error) and treats
 //! a closed output pipe as success.
 
+mod config_cmd;
 mod ingest_cmd;
 mod inputs;
+mod notify_cmd;
 mod parse_cmd;
 mod query_cmd;
+mod report_cmd;
 mod stats_cmd;
 mod trace_cmd;
 
@@ -13,15 +16,23 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use smtplog_core::config::Config;
 
 /// Postfix relay logs into per-sender sending histories.
 #[derive(Parser, Debug)]
 #[command(name = "smtplog", version, about)]
 struct Cli {
-    /// The SQLite database file.
+    /// The SQLite database file. Default: the configuration's `db`, else ./smtplog.db.
     #[arg(long, global = true, default_value = "smtplog.db")]
     db: PathBuf,
+    /// The configuration file (TOML; see examples/smtplog.toml and `smtplog config check`).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The configuration read from `--config` (empty defaults without it).
+    #[arg(skip)]
+    settings: Config,
     /// The time zone of the logs' local timestamps and of calendar days (IANA name, e.g.
     /// Asia/Taipei). Default: the configuration's, else the system's.
     #[arg(long, global = true)]
@@ -42,6 +53,13 @@ enum Command {
     Query(query_cmd::QueryArgs),
     /// Print every stored record of one message (queue ID or message-id), for administrators.
     Trace(trace_cmd::TraceArgs),
+    /// Mail one sender's report to that sender (only), or print the mail that would be sent.
+    Report(report_cmd::ReportArgs),
+    /// Mail the daily warnings (Sum or Bounced over the thresholds), each only once.
+    Notify(notify_cmd::NotifyArgs),
+    /// Check a configuration file and print the effective configuration.
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
 }
 
 /// An error with the exit code it maps to.
@@ -71,6 +89,12 @@ impl From<smtplog_core::ingest::IngestError> for Failure {
     }
 }
 
+impl From<smtplog_core::config::ConfigError> for Failure {
+    fn from(e: smtplog_core::config::ConfigError) -> Self {
+        Failure::Error(e.into())
+    }
+}
+
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Self {
         Failure::Error(e.into())
@@ -84,15 +108,35 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Parse(args) => parse_cmd::run(&cli, args),
-        Command::Ingest(args) => ingest_cmd::run(&cli, args),
-        Command::Stats(args) => stats_cmd::run(&cli, args),
-        Command::Query(args) => query_cmd::run(&cli, args),
-        Command::Trace(args) => trace_cmd::run(&cli, args),
+/// Reads `--config` and lets it supply what the flags left out: `--db` and `--tz` given
+/// on the command line win over the file's `db` and `timezone`, which win over the
+/// defaults.
+fn configure(cli: &mut Cli, db_from_default: bool) -> Result<(), Failure> {
+    let Some(path) = &cli.config else {
+        return Ok(());
     };
+    let settings = config_cmd::load_config(path)?;
+    if db_from_default && let Some(db) = &settings.db {
+        cli.db = db.clone();
+    }
+    if cli.tz.is_none() {
+        cli.tz = settings.timezone.map(|tz| tz.name().to_string());
+    }
+    cli.settings = settings;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let db_from_default = matches!(
+        matches.value_source("db"),
+        None | Some(ValueSource::DefaultValue)
+    );
+    let result = configure(&mut cli, db_from_default).and_then(|()| run(&cli));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Error(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
@@ -104,5 +148,18 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr(), "smtplog: error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Parse(args) => parse_cmd::run(cli, args),
+        Command::Ingest(args) => ingest_cmd::run(cli, args),
+        Command::Stats(args) => stats_cmd::run(cli, args),
+        Command::Query(args) => query_cmd::run(cli, args),
+        Command::Trace(args) => trace_cmd::run(cli, args),
+        Command::Report(args) => report_cmd::run(cli, args),
+        Command::Notify(args) => notify_cmd::run(cli, args),
+        Command::Config(cmd) => config_cmd::run(cli, cmd),
     }
 }

@@ -1,0 +1,159 @@
+//! `smtplog notify [--day D] [--dry-run]`: the daily warnings. D defaults to yesterday in
+//! the configured zone (computed here; the core is given the date). Each sender of an
+//! allowed domain whose day reached `policy.notify_sum` or `policy.notify_bounced` is
+//! mailed their report of D once; `--dry-run` lists who would be warned and why, and
+//! sends and records nothing.
+//!
+//! Exit codes: 0 when the run is done, including when nobody needed a warning (a daily
+//! timer should not report a quiet day as a failure, so "nothing to do" is not exit 1
+//! here); 1 when refused (D after today or before the retention window, no allowed
+//! domains); 2 on an error, or when any warning could not be delivered (the others were
+//! still sent, and the next run retries the failed ones).
+
+use std::io::{self, Write};
+
+use anyhow::anyhow;
+use chrono::{Days, NaiveDate, Utc};
+use clap::Args;
+use smtplog_core::mail::{MailContext, SmtpDeliverer};
+use smtplog_core::notify::{self, Offender, Outcome};
+use smtplog_core::record::Status;
+use smtplog_core::store::WarningState;
+
+use crate::inputs::zone;
+use crate::report_cmd::{host_name, open_store};
+use crate::{Cli, Failure};
+
+#[derive(Args, Debug)]
+pub(crate) struct NotifyArgs {
+    /// The day to check, YYYY-MM-DD. Default: yesterday in the configured time zone.
+    #[arg(long)]
+    day: Option<NaiveDate>,
+    /// List who would be warned and why; send and record nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+fn describe(o: &Offender) -> String {
+    let why: Vec<String> = o.reasons.iter().map(ToString::to_string).collect();
+    format!(
+        "{}  sum {}, bounced {}  ({})",
+        o.email,
+        o.counts.sum(),
+        o.counts.get(Status::Bounced),
+        why.join("; ")
+    )
+}
+
+pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
+    let settings = &cli.settings;
+    let policy = &settings.policy;
+    let tz = zone(cli.tz.as_deref(), None)?;
+    let now = Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    let day = args
+        .day
+        .unwrap_or_else(|| today.checked_sub_days(Days::new(1)).unwrap_or(today));
+    policy
+        .check_range(day, day, today)
+        .map_err(|e| Failure::Refused(format!("refused: {e}")))?;
+    if policy.allowed_domains.is_empty() {
+        return Err(Failure::Refused(
+            "refused: no allowed domains are configured (policy.allowed_domains), so nobody can be warned"
+                .into(),
+        ));
+    }
+    let mut store = open_store(cli)?;
+    let mut out = io::stdout().lock();
+
+    if args.dry_run {
+        let offenders = notify::offenders(&store, policy, day, tz)?;
+        let mut due = 0;
+        for o in &offenders {
+            match notify::state_of(&store, o, day)? {
+                Some(WarningState::Sent(s)) => writeln!(
+                    out,
+                    "already warned  {}  at {}",
+                    describe(o),
+                    s.sent.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")
+                )?,
+                Some(WarningState::Sending(at)) => writeln!(
+                    out,
+                    "being sent      {}  (claimed at {})",
+                    describe(o),
+                    at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")
+                )?,
+                None => {
+                    due += 1;
+                    writeln!(out, "would warn      {}", describe(o))?;
+                }
+            }
+        }
+        writeln!(
+            out,
+            "{day}: {due} would be warned, {} already warned or being warned (dry run: nothing sent or recorded)",
+            offenders.len() - due
+        )?;
+        return Ok(());
+    }
+
+    let mail_config = settings.mail("smtplog notify needs a [mail] section")?;
+    let host = host_name();
+    let mut deliverer = SmtpDeliverer::new(&settings.smtp, &host).map_err(anyhow::Error::from)?;
+    let ctx = MailContext { now, host };
+    let notices = notify::run(
+        &mut store,
+        policy,
+        mail_config,
+        &mut deliverer,
+        day,
+        tz,
+        &ctx,
+    )?;
+    let (mut sent, mut already, mut failed) = (0, 0, 0);
+    for n in &notices {
+        match &n.outcome {
+            Outcome::Sent { message_id, zipped } => {
+                sent += 1;
+                let how = if *zipped { ", as report.zip" } else { "" };
+                writeln!(
+                    out,
+                    "warned          {}  {message_id}{how}",
+                    describe(&n.offender)
+                )?;
+            }
+            Outcome::AlreadySent(s) => {
+                already += 1;
+                writeln!(
+                    out,
+                    "already warned  {}  at {}",
+                    describe(&n.offender),
+                    s.sent.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")
+                )?;
+            }
+            Outcome::InProgress(at) => {
+                already += 1;
+                writeln!(
+                    out,
+                    "being sent      {}  by another run since {}",
+                    describe(&n.offender),
+                    at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")
+                )?;
+            }
+            Outcome::Failed(reason) => {
+                failed += 1;
+                writeln!(out, "FAILED          {}  {reason}", describe(&n.offender))?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{day}: {sent} warned, {already} already warned, {failed} failed"
+    )?;
+    if failed > 0 {
+        return Err(Failure::Error(anyhow!(
+            "{failed} warning(s) could not be delivered; the next run retries them"
+        )));
+    }
+    Ok(())
+}

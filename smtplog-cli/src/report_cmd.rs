@@ -1,0 +1,127 @@
+//! `smtplog report`: one sender's report mailed to that sender and nobody else, or, without
+//! `--send`, printed as the RFC 5322 message that would be sent. The address and the
+//! range are checked by the core's policy first: a refusal exits 1 and nothing is sent.
+//! A relay that is down or refuses the mail exits 2.
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use anyhow::{Context, anyhow};
+use chrono::{NaiveDate, Utc};
+use clap::Args;
+use smtplog_core::mail::{self, Deliver, Kind, MailContext, SmtpDeliverer};
+use smtplog_core::query::Query;
+use smtplog_core::report::{self, Lang};
+use smtplog_core::store::Store;
+
+use crate::inputs::zone;
+use crate::{Cli, Failure};
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+The address must be in one of the configuration's policy.allowed_domains (or below one), \
+and the range at most policy.max_range_days long, inside the last policy.retention_days \
+days; otherwise the command exits 1 and sends nothing. Without --send the mail is printed \
+(RFC 5322, CRLF line ends) instead of sent. Exit codes: 0 sent (or printed), 1 refused \
+by policy, 2 error (including a relay that is down or refuses the mail).")]
+pub(crate) struct ReportArgs {
+    /// The sender's address: the report's subject and its only recipient.
+    #[arg(long)]
+    email: String,
+    /// The first day, YYYY-MM-DD.
+    #[arg(long)]
+    begin: NaiveDate,
+    /// The last day (inclusive), YYYY-MM-DD.
+    #[arg(long)]
+    end: NaiveDate,
+    /// Send the mail through the configured SMTP relay (without it: print the mail).
+    #[arg(long)]
+    send: bool,
+    /// The IP address shown as the client that asked for the report.
+    #[arg(long, default_value = "127.0.0.1")]
+    client_ip: IpAddr,
+    /// The language: zh_TW or en. Default: the configuration's mail.lang (zh_TW).
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<Lang>,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse::<Lang>().map_err(|e| e.to_string())
+}
+
+/// This host's name, for `Message-ID` and the SMTP greeting.
+pub(crate) fn host_name() -> String {
+    hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// Opens the database, which must exist (a report of an empty new file helps nobody).
+pub(crate) fn open_store(cli: &Cli) -> Result<Store, Failure> {
+    if !cli.db.exists() {
+        return Err(anyhow!(
+            "no database at {} (run `smtplog ingest` first, or pass --db or --config)",
+            cli.db.display()
+        )
+        .into());
+    }
+    Ok(Store::open(&cli.db).with_context(|| format!("cannot open {}", cli.db.display()))?)
+}
+
+pub(crate) fn run(cli: &Cli, args: &ReportArgs) -> Result<(), Failure> {
+    let settings = &cli.settings;
+    let tz = zone(cli.tz.as_deref(), None)?;
+    let now = Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    let policy = &settings.policy;
+    let to = policy
+        .check_address(&args.email)
+        .map_err(|e| Failure::Refused(format!("refused: {e}; nothing was sent")))?;
+    policy
+        .check_range(args.begin, args.end, today)
+        .map_err(|e| Failure::Refused(format!("refused: {e}; nothing was sent")))?;
+    let mail_config = settings.mail("smtplog report needs a [mail] section")?;
+    let store = open_store(cli)?;
+    let query = Query {
+        email: to.to_string(),
+        begin: args.begin,
+        end: args.end,
+        zone: tz,
+    };
+    let lang = args.lang.unwrap_or(mail_config.lang);
+    let report = report::build(&store, &query, &args.client_ip.to_string(), lang, now)?;
+    let host = host_name();
+    let ctx = MailContext {
+        now,
+        host: host.clone(),
+    };
+    let outgoing = mail::compose(&report, &to, Kind::Report, mail_config, &ctx)
+        .context("cannot compose the mail")?;
+    if !args.send {
+        let mut out = io::stdout().lock();
+        out.write_all(&outgoing.formatted())?;
+        out.flush()?;
+        return Ok(());
+    }
+    let mut deliverer = SmtpDeliverer::new(&settings.smtp, &host).map_err(anyhow::Error::from)?;
+    deliverer
+        .deliver(&outgoing)
+        .map_err(|e| anyhow!(e).context(format!("the report to {to} was not sent")))?;
+    writeln!(
+        io::stdout().lock(),
+        "sent the report of {to} ({} to {}, {} records, {}) through {}: {}",
+        args.begin,
+        args.end,
+        report.rows.len(),
+        if outgoing.zipped {
+            "as report.zip"
+        } else {
+            "inline"
+        },
+        deliverer.relay(),
+        outgoing.message_id
+    )?;
+    Ok(())
+}
