@@ -11,6 +11,7 @@
 //! probes and `reject_warning` are not records; lines whose message start was never seen
 //! are kept as orphans.
 
+mod key;
 mod state;
 mod stats;
 
@@ -22,6 +23,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::parse::{Action, Delivery, DeliveryStatus, Entry, Event};
 use crate::record::{Record, Status};
+use key::{Key, Origins, Qid};
 pub use state::{Deferral, Inheritance, MessageKey, MessageState, Saved};
 pub use stats::CorrelateStats;
 
@@ -70,43 +72,12 @@ pub struct Relink {
 /// A change of the correlator's state, to be saved: `None` deletes.
 pub type Change = (MessageKey, Option<Saved>);
 
-/// A queue ID held inline (queue IDs are at most 32 characters), so that keys are `Copy`
-/// and looking a message up allocates nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct Qid {
-    len: u8,
-    bytes: [u8; 32],
-}
-
-impl Qid {
-    fn new(s: &str) -> Qid {
-        let mut bytes = [0u8; 32];
-        let n = s.len().min(32);
-        bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
-        Qid {
-            len: n as u8,
-            bytes,
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
-    }
-}
-
-/// The internal key of a message: an interned (host, instance) and the queue ID.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct Key {
-    origin: u32,
-    qid: Qid,
-}
-
 /// The correlator. See the module documentation.
 #[derive(Debug, Default)]
 pub struct Correlator {
     limits: Limits,
     /// Interned (host, instance) pairs; `Key::origin` indexes this.
-    origins: Vec<(String, String)>,
+    origins: Origins,
     messages: FxHashMap<Key, MessageState>,
     links: FxHashMap<Key, Inheritance>,
     /// Touch order for eviction: (seq, key); stale entries are skipped.
@@ -176,48 +147,20 @@ impl Correlator {
         msgs.sort_by_key(|(_, m)| m.seq);
         links.sort_by_key(|(_, l)| l.seq);
         for (key, m) in msgs {
-            let key = c.intern(&key);
+            let key = c.origins.intern(&key);
             c.seq = c.seq.max(m.seq);
             c.order.push_back((m.seq, key));
             c.saved.insert(key);
             c.messages.insert(key, m);
         }
         for (key, l) in links {
-            let key = c.intern(&key);
+            let key = c.origins.intern(&key);
             c.seq = c.seq.max(l.seq);
             c.link_order.push_back((l.seq, key));
             c.saved.insert(key);
             c.links.insert(key, l);
         }
         c
-    }
-
-    fn origin(&mut self, host: &str, instance: &str) -> u32 {
-        if let Some(i) = self
-            .origins
-            .iter()
-            .position(|(h, i)| h == host && i == instance)
-        {
-            return i as u32;
-        }
-        self.origins.push((host.to_string(), instance.to_string()));
-        (self.origins.len() - 1) as u32
-    }
-
-    fn intern(&mut self, key: &MessageKey) -> Key {
-        Key {
-            origin: self.origin(&key.host, &key.instance),
-            qid: Qid::new(&key.queue_id),
-        }
-    }
-
-    fn external(&self, key: &Key) -> MessageKey {
-        let (host, instance) = &self.origins[key.origin as usize];
-        MessageKey {
-            host: host.clone(),
-            instance: instance.clone(),
-            queue_id: key.qid.as_str().to_string(),
-        }
     }
 
     /// Counters since the correlator was made.
@@ -250,7 +193,7 @@ impl Correlator {
                 self.saved.remove(&k)
             };
             if saved.is_some() || was_saved {
-                changes.push((self.external(&k), saved));
+                changes.push((self.origins.external(&k), saved));
             }
         }
         changes
@@ -265,7 +208,7 @@ impl Correlator {
 
     fn key(&mut self, entry: &Entry<'_>, queue_id: &str) -> Key {
         Key {
-            origin: self.origin(
+            origin: self.origins.origin(
                 entry.header.host.unwrap_or(""),
                 entry.header.program.instance(),
             ),
@@ -420,32 +363,22 @@ impl Correlator {
     /// The key of the message `queue_id` on the same host as `origin` (any instance:
     /// a filter may re-inject into another instance), if such a message is known.
     fn known_on_host(&self, origin: u32, queue_id: &str) -> Option<Key> {
-        let host = &self.origins[origin as usize].0;
         let qid = Qid::new(queue_id);
-        let same_first = Key { origin, qid };
-        if self.messages.contains_key(&same_first) {
-            return Some(same_first);
-        }
         self.origins
-            .iter()
-            .enumerate()
-            .filter(|(i, (h, _))| *i as u32 != origin && h == host)
-            .map(|(i, _)| Key {
-                origin: i as u32,
-                qid,
-            })
+            .same_host(origin)
+            .map(|origin| Key { origin, qid })
             .find(|k| self.messages.contains_key(k))
     }
 
     /// A record of the message `key` (which must be known) with its sender, client, SASL
     /// user and message-id; the caller fills in the recipient and delivery fields.
     fn message_record(&self, key: &Key, at: DateTime<Utc>, status: Status) -> Record {
-        let (smtp_relay, instance) = &self.origins[key.origin as usize];
+        let (smtp_relay, instance) = self.origins.pair(key.origin);
         let m = self.messages.get(key);
         Record {
             time: at,
-            smtp_relay: smtp_relay.clone(),
-            instance: instance.clone(),
+            smtp_relay: smtp_relay.to_string(),
+            instance: instance.to_string(),
             queue_id: key.qid.as_str().to_string(),
             sender: m.and_then(|m| m.sender.clone()),
             sender_ip: m.and_then(|m| m.client_ip.clone()),
@@ -530,7 +463,7 @@ impl Correlator {
             client_ip: p.client_ip.clone(),
             sasl_user: p.sasl_user.clone(),
             orig_rcpt,
-            parent: self.external(parent).to_text(),
+            parent: self.origins.external(parent).to_text(),
             seq: 0,
         };
         if let Some(c) = self.messages.get_mut(child) {
@@ -548,7 +481,7 @@ impl Correlator {
                     c.first_ms,
                 );
                 out.push(Output::Relink(Relink {
-                    key: self.external(child),
+                    key: self.origins.external(child),
                     since: DateTime::from_timestamp_millis(first_ms).unwrap_or_default(),
                     sender_ip,
                     sasl_user,
