@@ -8,6 +8,7 @@
 mod display;
 mod envelope;
 mod event;
+mod fields;
 mod message;
 mod stats;
 
