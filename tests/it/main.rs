@@ -1,8 +1,10 @@
 //! The cross-crate test binary (one binary: every module below is part of it).
 
+mod config;
 mod corpus;
 mod correlate;
 mod ingest;
+mod mail;
 mod parse_lines;
 mod parse_props;
 mod postfix_truth;
