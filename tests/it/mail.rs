@@ -40,6 +40,15 @@ struct Sink {
 
 impl Sink {
     fn start(refuse: &[&str]) -> Sink {
+        Sink::spawn(refuse, false)
+    }
+
+    /// A server that accepts connections and never answers.
+    fn hanging() -> Sink {
+        Sink::spawn(&[], true)
+    }
+
+    fn spawn(refuse: &[&str], hang: bool) -> Sink {
         let dir = tempfile::tempdir().expect("temp dir");
         let port_file = dir.path().join("port");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("support/smtp_sink.py");
@@ -54,6 +63,9 @@ impl Sink {
             .stderr(Stdio::piped());
         for r in refuse {
             cmd.arg("--refuse").arg(r);
+        }
+        if hang {
+            cmd.arg("--hang");
         }
         let mut child = cmd
             .spawn()
@@ -529,6 +541,37 @@ fn a_relay_that_is_down_is_an_error_and_no_warning_is_recorded_as_sent() {
             .len(),
         1
     );
+}
+
+#[test]
+fn a_relay_that_does_not_answer_times_out() {
+    let day = yesterday();
+    let owner = "owner@nthu.edu.tw";
+    let env = Env::new(&relay_log(day, &[(owner, 1, 0)], HOSTILE));
+    let sink = Sink::hanging();
+    env.configure(sink.port, "");
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        text.replace("timeout_secs = 5", "timeout_secs = 1"),
+    )
+    .unwrap();
+    let d = day.to_string();
+    let started = Instant::now();
+    let out = env.run(&[
+        "report", "--email", owner, "--begin", &d, "--end", &d, "--send",
+    ]);
+    show("smtplog report --send, relay silent", &stderr(&out));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(&format!(
+            "the SMTP relay 127.0.0.1:{} did not answer within 1 s",
+            sink.port
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
 }
 
 /// The thresholds' edges: 249 records and 9 bounces get nothing; 250 and 10 get a

@@ -111,12 +111,21 @@ async def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--refuse", action="append", default=[])
+    ap.add_argument(
+        "--hang",
+        action="store_true",
+        help="accept connections but never answer (to test client timeouts)",
+    )
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     sink = Sink(args.dir, args.refuse)
     loop = asyncio.get_running_loop()
+    if args.hang:
+        factory = asyncio.Protocol
+    else:
+        factory = lambda: SMTP(sink, hostname="sink.test", decode_data=False)
     server = await loop.create_server(
-        lambda: SMTP(sink, hostname="sink.test", decode_data=False),
+        factory,
         host="127.0.0.1",
         port=args.port,
     )

@@ -132,13 +132,16 @@ impl SmtpDeliverer {
 
     fn error(&self, e: lettre::transport::smtp::Error) -> SendError {
         let relay = self.relay.clone();
-        if e.is_timeout() {
+        if e.is_timeout() || timed_out(&e) {
             return SendError::Timeout {
                 relay,
                 secs: self.timeout_secs,
             };
         }
-        let reason = clean(&e.to_string()).into_owned();
+        let whole = e.to_string();
+        // lettre's words are "<kind>: <cause>"; the variants below say the kind already.
+        let cause = std::error::Error::source(&e).map_or_else(|| whole.clone(), |c| c.to_string());
+        let reason = clean(&cause).into_owned();
         if let Some(code) = e.status() {
             return SendError::Refused {
                 relay,
@@ -155,11 +158,27 @@ impl SmtpDeliverer {
             return SendError::Tls { relay, reason };
         }
         // lettre tells a failed connect from a later network error only in its words.
-        if reason.starts_with("Connection error") {
+        if whole.starts_with("Connection error") {
             return SendError::Unreachable { relay, reason };
         }
         SendError::Other { relay, reason }
     }
+}
+
+/// True when an I/O error under `e` is a socket timeout: `TimedOut`, or `WouldBlock`, which
+/// is what a read timeout (`SO_RCVTIMEO`) gives on Unix.
+fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
+    let mut cur = std::error::Error::source(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            );
+        }
+        cur = err.source();
+    }
+    false
 }
 
 impl Deliver for SmtpDeliverer {
