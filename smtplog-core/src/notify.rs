@@ -186,3 +186,161 @@ fn warn(
     deliver.deliver(&outgoing).map_err(|e| e.to_string())?;
     Ok(outgoing)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::SendError;
+    use crate::record::{Record, Status};
+    use crate::store::Batch;
+
+    /// Records `n` records of `status` for `sender` on 2024-03-01 (UTC).
+    fn records(sender: &str, status: Status, n: usize) -> Vec<Record> {
+        let time: DateTime<Utc> = "2024-03-01T10:00:00Z".parse().unwrap();
+        (0..n)
+            .map(|i| Record {
+                time: time + Duration::seconds(i as i64),
+                smtp_relay: "relay1".into(),
+                instance: "postfix".into(),
+                queue_id: format!("Q{i}"),
+                sender: Some(sender.into()),
+                sender_ip: Some("192.0.2.1".into()),
+                sasl_user: None,
+                recipient: Some(format!("r{i}@example.org")),
+                orig_recipient: None,
+                status,
+                dsn: None,
+                relay: None,
+                delay: None,
+                response: None,
+                message_id: None,
+                orphan: false,
+            })
+            .collect()
+    }
+
+    fn store() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut all = Vec::new();
+        all.extend(records("sum249@x.edu", Status::Sent, 249));
+        all.extend(records("sum250@x.edu", Status::Sent, 250));
+        all.extend(records("b9@x.edu", Status::Bounced, 9));
+        all.extend(records("b10@cs.x.edu", Status::Bounced, 10));
+        all.extend(records("big@elsewhere.org", Status::Sent, 500));
+        store
+            .commit(&Batch {
+                records: all,
+                ..Batch::default()
+            })
+            .unwrap();
+        store
+    }
+
+    /// Records what it was asked to deliver; refuses the addresses in `refuse`.
+    #[derive(Default)]
+    struct Fake {
+        delivered: Vec<String>,
+        refuse: Vec<String>,
+    }
+
+    impl Deliver for Fake {
+        fn deliver(&mut self, mail: &mail::Outgoing) -> Result<(), SendError> {
+            let to: Vec<String> = mail.envelope().to().iter().map(|a| a.to_string()).collect();
+            assert_eq!(to.len(), 1);
+            if self.refuse.contains(&to[0]) {
+                return Err(SendError::Other {
+                    relay: "fake".into(),
+                    reason: "refused".into(),
+                });
+            }
+            self.delivered.push(to[0].clone());
+            Ok(())
+        }
+    }
+
+    fn setup() -> (Policy, MailConfig, MailContext, NaiveDate) {
+        let policy = Policy {
+            allowed_domains: vec!["x.edu".into()],
+            ..Policy::default()
+        };
+        let mail = MailConfig::new(EmailAddress::parse("smtplog@x.edu").unwrap());
+        let ctx = MailContext {
+            now: "2024-03-02T01:00:00Z".parse().unwrap(),
+            host: "log.x.edu".into(),
+        };
+        (policy, mail, ctx, "2024-03-01".parse().unwrap())
+    }
+
+    #[test]
+    fn offenders_are_found_at_the_thresholds_in_allowed_domains_only() {
+        let (policy, _, _, day) = setup();
+        let found: Vec<String> = offenders(&store(), &policy, day, chrono_tz::UTC)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.email.to_string())
+            .collect();
+        assert_eq!(found, vec!["b10@cs.x.edu", "sum250@x.edu"]);
+        let other_day = "2024-03-02".parse().unwrap();
+        assert!(
+            offenders(&store(), &policy, other_day, chrono_tz::UTC)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_warning_is_sent_once_and_a_failed_one_is_retried() {
+        let (policy, mail, ctx, day) = setup();
+        let mut store = store();
+        let mut fake = Fake {
+            refuse: vec!["b10@cs.x.edu".into()],
+            ..Fake::default()
+        };
+        let first = run(
+            &mut store,
+            &policy,
+            &mail,
+            &mut fake,
+            day,
+            chrono_tz::UTC,
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(fake.delivered, vec!["sum250@x.edu"]);
+        assert!(matches!(first[0].outcome, Outcome::Failed(_)));
+        assert!(matches!(first[1].outcome, Outcome::Sent { .. }));
+
+        let mut fake = Fake::default();
+        let second = run(
+            &mut store,
+            &policy,
+            &mail,
+            &mut fake,
+            day,
+            chrono_tz::UTC,
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(fake.delivered, vec!["b10@cs.x.edu"]);
+        assert!(matches!(second[1].outcome, Outcome::AlreadySent(_)));
+
+        let mut fake = Fake::default();
+        let third = run(
+            &mut store,
+            &policy,
+            &mail,
+            &mut fake,
+            day,
+            chrono_tz::UTC,
+            &ctx,
+        )
+        .unwrap();
+        assert!(fake.delivered.is_empty());
+        assert!(
+            third
+                .iter()
+                .all(|n| matches!(n.outcome, Outcome::AlreadySent(_)))
+        );
+        assert_eq!(store.sent_warnings(day).unwrap().len(), 2);
+    }
+}
