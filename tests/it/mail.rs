@@ -574,6 +574,29 @@ fn a_relay_that_does_not_answer_times_out() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
+#[test]
+fn starttls_required_but_not_offered_is_an_error_and_nothing_is_sent_in_clear() {
+    let day = yesterday();
+    let owner = "owner@nthu.edu.tw";
+    let env = Env::new(&relay_log(day, &[(owner, 1, 0)], HOSTILE));
+    let sink = Sink::start(&[]);
+    env.configure(sink.port, "");
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        text.replace("tls = \"none\"", "tls = \"starttls\""),
+    )
+    .unwrap();
+    let d = day.to_string();
+    let out = env.run(&[
+        "report", "--email", owner, "--begin", &d, "--end", &d, "--send",
+    ]);
+    show("smtplog report --send, STARTTLS not offered", &stderr(&out));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("STARTTLS"), "{}", stderr(&out));
+    assert!(sink.received().is_empty());
+}
+
 /// The thresholds' edges: 249 records and 9 bounces get nothing; 250 and 10 get a
 /// warning; an address outside the allowed domains gets nothing however much it sent.
 fn threshold_log(day: NaiveDate) -> String {
