@@ -63,15 +63,64 @@ pub(crate) fn rfc3339(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
     let i = i.trim_start_matches(|c: char| c.is_ascii_digit());
     let (i, offset) = offset(i)?;
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify));
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(fail)?;
-    let naive = date
-        .and_hms_nano_opt(hour, minute, second.min(59), nanos)
-        .ok_or_else(fail)?;
-    let t = offset
-        .from_local_datetime(&naive)
-        .single()
-        .ok_or_else(fail)?;
+    let t = date_time([year, month, day, hour, minute, second], nanos, offset).ok_or_else(fail)?;
     Ok((i, t))
+}
+
+/// The instant of RFC 3339 fields (a leap second `:60` is read as `:59`).
+fn date_time(
+    [year, month, day, hour, minute, second]: [u32; 6],
+    nanos: u32,
+    offset: FixedOffset,
+) -> Option<DateTime<FixedOffset>> {
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    let naive = date.and_hms_nano_opt(hour, minute, second.min(59), nanos)?;
+    offset.from_local_datetime(&naive).single()
+}
+
+/// The value of the ASCII digits `b[at..at + n]`, or `None` when one is not a digit.
+fn digits_at(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    b.get(at..at + n)?.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// Fast path for the commonest RFC 3339 layout, `YYYY-MM-DDTHH:MM:SS.ffffff±HH:MM`
+/// (rsyslog's high-precision format); `None` sends any other input to [`rfc3339`], which
+/// gives the same result for this layout.
+fn rfc3339_common(i: &str) -> Option<(&str, DateTime<FixedOffset>)> {
+    const LEN: usize = "YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM".len();
+    let b = i.as_bytes().get(..LEN)?;
+    let seps = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (29, b':'),
+    ];
+    if seps.iter().any(|&(at, c)| b[at] != c) {
+        return None;
+    }
+    let field = |at, n| digits_at(b, at, n);
+    let fields = [
+        field(0, 4)?,
+        field(5, 2)?,
+        field(8, 2)?,
+        field(11, 2)?,
+        field(14, 2)?,
+        field(17, 2)?,
+    ];
+    let nanos = field(20, 6)? * 1000;
+    let secs = (field(27, 2)? * 3600 + field(30, 2)? * 60) as i32;
+    let secs = match b[26] {
+        b'+' => secs,
+        b'-' => -secs,
+        _ => return None,
+    };
+    let t = date_time(fields, nanos, FixedOffset::east_opt(secs)?)?;
+    Some((&i[LEN..], t))
 }
 
 fn offset(i: &str) -> IResult<&str, FixedOffset> {
@@ -86,8 +135,46 @@ fn offset(i: &str) -> IResult<&str, FixedOffset> {
     Ok((rest, off))
 }
 
+/// Fast path for the commonest syslog layout, `Mmm dd hh:mm:ss` with a two-character day
+/// (space- or zero-padded) and no fraction; `None` sends any other input to
+/// [`syslog_time`], which gives the same result for this layout.
+fn syslog_common(i: &str) -> Option<(&str, Timestamp)> {
+    const LEN: usize = "Mmm dd hh:mm:ss".len();
+    let b = i.as_bytes();
+    if b.len() < LEN || b.get(LEN) == Some(&b'.') {
+        return None;
+    }
+    if b[3] != b' ' || b[6] != b' ' || b[9] != b':' || b[12] != b':' {
+        return None;
+    }
+    let month = month_number(&b[..3])?;
+    let day = match b[4] {
+        b' ' => digits_at(b, 5, 1)?,
+        _ => digits_at(b, 4, 2)?,
+    };
+    let (hour, minute, second) = (
+        digits_at(b, 7, 2)?,
+        digits_at(b, 10, 2)?,
+        digits_at(b, 13, 2)?,
+    );
+    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let t = Timestamp::Syslog {
+        month,
+        day: day as u8,
+        hour: hour as u8,
+        minute: minute as u8,
+        second: second as u8,
+    };
+    Some((&i[LEN..], t))
+}
+
 /// `Mmm dd hh:mm:ss` with the day space-padded, zero-padded or bare.
 fn syslog_time(i: &str) -> IResult<&str, Timestamp> {
+    if let Some(found) = syslog_common(i) {
+        return Ok(found);
+    }
     let b = i.as_bytes();
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag));
     // `Mmm d hh:mm:ss` is the shortest form.
@@ -130,7 +217,10 @@ fn syslog_time(i: &str) -> IResult<&str, Timestamp> {
 
 fn timestamp(i: &str) -> IResult<&str, Timestamp> {
     if i.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-        let (rest, t) = rfc3339(i)?;
+        let (rest, t) = match rfc3339_common(i) {
+            Some(found) => found,
+            None => rfc3339(i)?,
+        };
         // A container runtime's prefix before a whole syslog line: use the inner line.
         if let Some(inner) = rest.strip_prefix(' ')
             && let Ok((rest, t)) = syslog_time(inner)
@@ -151,14 +241,24 @@ fn is_postfix_program(tag: &str) -> bool {
 
 /// Splits `tag[pid]: ` / `tag[pid] ` / `tag: ` at the start of `i`.
 fn program(i: &str) -> Option<(&str, Option<u32>, &str)> {
-    let end = i.find(['[', ':', ' '])?;
+    let end = i.bytes().position(is_tag_end)?;
+    program_at(i, end)
+}
+
+/// The bytes that end a program tag (and, for a space, a host name).
+fn is_tag_end(c: u8) -> bool {
+    matches!(c, b'[' | b':' | b' ')
+}
+
+/// [`program`] with `end`, the first `[`, `:` or space of `i`, already found.
+fn program_at(i: &str, end: usize) -> Option<(&str, Option<u32>, &str)> {
     let tag = &i[..end];
     if tag.is_empty() {
         return None;
     }
     let rest = &i[end..];
     if let Some(r) = rest.strip_prefix('[') {
-        let close = r.find(']')?;
+        let close = r.bytes().position(|c| c == b']')?;
         let pid = r[..close].parse::<u32>().ok()?;
         let r = &r[close + 1..];
         let r = r.strip_prefix(':').unwrap_or(r);
@@ -184,11 +284,23 @@ fn envelope_at(line: &str, inner: bool) -> Result<Envelope<'_>, Result<Skip, Mal
     let (rest, time) = timestamp(line).map_err(|_| Err(Malformed::Timestamp))?;
     let rest = rest.strip_prefix(' ').ok_or(Err(Malformed::Header))?;
     let rest = rest.trim_start_matches(' ');
-    // Either `host program[pid]: msg` or, with no host, `program[pid]: msg`.
-    let (host, tagged) = match program(rest) {
-        Some(p) if looks_like_program_token(rest) => (None, p),
-        _ => {
-            let sp = rest.find(' ').ok_or(Err(Malformed::Header))?;
+    // Either `host program[pid]: msg` or, with no host, `program[pid]: msg`. The first
+    // token is a program tag (not a host) when it has a `[pid]` or ends in `:`, which is
+    // exactly when `program` accepts it (a pid holds no space). When the first of `[`, `:`
+    // and space is a space, the token is a host and that space ends it.
+    // Tokens are short: a plain loop beats `memchr`'s setup here.
+    let delim = rest.bytes().position(is_tag_end);
+    let tagged = match delim {
+        Some(end) if rest.as_bytes()[end] != b' ' => program_at(rest, end),
+        _ => None,
+    };
+    let (host, tagged) = match tagged {
+        Some(p) => (None, p),
+        None => {
+            let sp = match delim {
+                Some(end) if rest.as_bytes()[end] == b' ' => end,
+                _ => memchr::memchr(b' ', rest.as_bytes()).ok_or(Err(Malformed::Header))?,
+            };
             let host = &rest[..sp];
             let after = rest[sp..].trim_start_matches(' ');
             // Container images log a level where the host would be: `INFO    postfix/...`.
@@ -234,12 +346,6 @@ fn is_level_word(s: &str) -> bool {
         s,
         "INFO" | "NOTICE" | "WARN" | "WARNING" | "ERROR" | "DEBUG"
     )
-}
-
-/// The first token is a program tag (not a host) when it has a `[pid]` or ends in `:`.
-fn looks_like_program_token(s: &str) -> bool {
-    let tok = s.split(' ').next().unwrap_or(s);
-    tok.ends_with(':') || (tok.contains('[') && tok.contains(']'))
 }
 
 #[cfg(test)]

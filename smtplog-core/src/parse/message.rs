@@ -4,6 +4,11 @@
 //! `cleanup_act_log` (header/body checks), opened.c (qmgr `from=`), log_adhoc.c
 //! (delivery records), bounce_notify_service.c (notifications).
 
+use std::sync::LazyLock;
+
+use memchr::memmem::{Finder, FinderRev};
+use memchr::{memchr, memchr2, memrchr};
+
 use super::event::{
     Action, ActionForm, Client, Delivery, DeliveryStatus, Event, NoteClass, QueueId, is_queue_id,
 };
@@ -27,9 +32,12 @@ pub(crate) fn unrepeat(text: &str) -> (&str, u32) {
 
 /// The event of a Postfix message, or `None` for a shape this parser does not know.
 pub(crate) fn message<'a>(daemon: &str, text: &'a str) -> Option<Event<'a>> {
-    for severity in ["warning: ", "error: ", "fatal: ", "panic: "] {
-        if let Some(rest) = text.strip_prefix(severity) {
-            return Some(warning(severity, text, rest));
+    // Only a line opening with `w`, `e`, `f` or `p` can carry a severity.
+    if matches!(text.as_bytes().first(), Some(b'w' | b'e' | b'f' | b'p')) {
+        for severity in ["warning: ", "error: ", "fatal: ", "panic: "] {
+            if let Some(rest) = text.strip_prefix(severity) {
+                return Some(warning(severity, text, rest));
+            }
         }
     }
     if let Some((qid, rest)) = queue_id_prefix(text) {
@@ -40,17 +48,63 @@ pub(crate) fn message<'a>(daemon: &str, text: &'a str) -> Option<Event<'a>> {
 
 /// `QUEUEID: ` at the start of `text`.
 fn queue_id_prefix(text: &str) -> Option<(QueueId<'_>, &str)> {
-    let colon = memchr::memchr(b':', text.as_bytes())?;
+    let colon = queue_id_len(text.as_bytes())?;
     let token = &text[..colon];
-    if !is_queue_id(token.as_bytes()) {
-        return None;
-    }
     let rest = &text[colon + 1..];
     let rest = rest
         .strip_prefix(' ')
         .or_else(|| rest.is_empty().then_some(rest))?;
     Some((QueueId(token), rest))
 }
+
+/// The length of a queue ID followed by `:` at the start of `b`: [`is_queue_id`] of the
+/// text before the first colon, in one pass over the ID only. A queue ID is letters and
+/// digits, so the scan stops at the first other byte (the space of `connect from ...`)
+/// instead of searching the line for a colon. The byte classes come from a table, so the
+/// loop has one branch (mixed letters and digits defeat branch prediction).
+fn queue_id_len(b: &[u8]) -> Option<usize> {
+    let (mut len, mut all, mut any) = (0, ID_CLASSES, 0);
+    for &c in b {
+        let class = ID_BYTE[usize::from(c)];
+        if class == 0 {
+            break;
+        }
+        all &= class;
+        any |= class;
+        len += 1;
+    }
+    if b.get(len) != Some(&b':') {
+        return None;
+    }
+    let id = &b[..len];
+    let ok = id == b"NOQUEUE"
+        || (len >= 6 && all & HEX != 0)
+        || ((8..=32).contains(&len) && any & DIGIT != 0);
+    debug_assert_eq!(ok, is_queue_id(id));
+    ok.then_some(len)
+}
+
+/// Byte classes of queue IDs: any letter or digit, upper-case hex digit, decimal digit.
+const ALNUM: u8 = 1;
+const HEX: u8 = 2;
+const DIGIT: u8 = 4;
+const ID_CLASSES: u8 = ALNUM | HEX | DIGIT;
+
+static ID_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = match b {
+            b'0'..=b'9' => ALNUM | HEX | DIGIT,
+            b'A'..=b'F' => ALNUM | HEX,
+            b'G'..=b'Z' | b'a'..=b'z' => ALNUM,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
 
 /// A `warning:`/`error:`/`fatal:`/`panic:` line; `text` is the whole message.
 fn warning<'a>(severity: &str, text: &'a str, rest: &'a str) -> Event<'a> {
@@ -93,12 +147,12 @@ fn sasl_failure(rest: &str) -> Option<Event<'_>> {
 
 /// `name[addr]` with an optional `:port`.
 pub(crate) fn client(i: &str) -> Option<(Client<'_>, &str)> {
-    let open = memchr::memchr(b'[', i.as_bytes())?;
+    let open = memchr(b'[', i.as_bytes())?;
     let name = &i[..open];
-    if name.contains(' ') {
+    if memchr(b' ', name.as_bytes()).is_some() {
         return None;
     }
-    let close = open + 1 + memchr::memchr(b']', &i.as_bytes()[open + 1..])?;
+    let close = open + 1 + memchr(b']', &i.as_bytes()[open + 1..])?;
     let addr = &i[open + 1..close];
     let mut rest = &i[close + 1..];
     let mut port = None;
@@ -118,7 +172,7 @@ fn address(i: &str, ends: impl Fn(&str) -> bool) -> Option<(&str, &str)> {
     if let Some(inner) = i.strip_prefix('<') {
         let bytes = inner.as_bytes();
         let mut from = 0;
-        while let Some(p) = memchr::memchr(b'>', &bytes[from..]) {
+        while let Some(p) = memchr(b'>', &bytes[from..]) {
             let at = from + p;
             if ends(&inner[at + 1..]) {
                 return Some((&inner[..at], &inner[at + 1..]));
@@ -127,7 +181,7 @@ fn address(i: &str, ends: impl Fn(&str) -> bool) -> Option<(&str, &str)> {
         }
         None
     } else {
-        let end = i.find([',', ' ']).unwrap_or(i.len());
+        let end = memchr2(b',', b' ', i.as_bytes()).unwrap_or(i.len());
         Some((&i[..end], &i[end..]))
     }
 }
@@ -181,7 +235,7 @@ fn with_queue_id<'a>(
     if let Some(event) = action(daemon, queue_id, rest) {
         return Some(Event::Action(event));
     }
-    if let Some((notice, id)) = rest.rsplit_once(": ")
+    if let Some((notice, id)) = rsplit_str(rest, ": ")
         && notice.ends_with(" notification")
         && let Some(notice_id) = QueueId::new(id)
     {
@@ -256,8 +310,8 @@ fn queue_from<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Event<'a>> {
         });
     }
     let r = rest.strip_prefix("size=")?;
-    let (size, r) = r.split_once(", nrcpt=")?;
-    let (nrcpt, note) = match r.split_once(' ') {
+    let (size, r) = split_field(r, "nrcpt=")?;
+    let (nrcpt, note) = match split_str(r, " ") {
         Some((n, note)) => (n, Some(note.strip_prefix('(')?.strip_suffix(')')?)),
         None => (r, None),
     };
@@ -272,7 +326,7 @@ fn queue_from<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Event<'a>> {
 
 /// pickup: `uid=N from=<S>[ orig_id=ID]`.
 fn pickup<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Event<'a>> {
-    let (uid, r) = rest["uid=".len()..].split_once(' ')?;
+    let (uid, r) = split_str(&rest["uid=".len()..], " ")?;
     let r = r.strip_prefix("from=")?;
     let (from, r) = address(r, |r| r.is_empty() || r.starts_with(" orig_id="))?;
     let orig_id = match r.strip_prefix(" orig_id=") {
@@ -331,7 +385,7 @@ fn client_line<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Event<'a>> {
 
 fn next_client_key(s: &str) -> Option<usize> {
     let mut from = 0;
-    while let Some(p) = s[from..].find(", ") {
+    while let Some(p) = find_str(&s[from..], ", ") {
         let at = from + p;
         if CLIENT_KEYS.iter().any(|k| s[at + 2..].starts_with(k)) {
             return Some(at);
@@ -368,13 +422,13 @@ fn delivery<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Delivery<'a>> {
     loop {
         r = r.strip_prefix(", ")?;
         if let Some(s) = r.strip_prefix("status=") {
-            let (word, text) = match s.find(' ') {
+            let (word, text) = match s.bytes().position(|c| c == b' ') {
                 Some(sp) => (&s[..sp], &s[sp + 1..]),
                 None => (s, ""),
             };
             d.status = DeliveryStatus::from_word(word);
             let text = text.strip_prefix('(').unwrap_or(text);
-            d.response = match text.rfind(')') {
+            d.response = match memrchr(b')', text.as_bytes()) {
                 Some(close) => &text[..close],
                 None => text,
             };
@@ -386,10 +440,10 @@ fn delivery<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Delivery<'a>> {
             r = after;
             continue;
         }
-        let eq = r.find('=')?;
+        let eq = r.bytes().position(|c| c == b'=')?;
         let key = &r[..eq];
         let value_start = &r[eq + 1..];
-        let end = value_start.find(", ").unwrap_or(value_start.len());
+        let end = find_str(value_start, ", ").unwrap_or(value_start.len());
         let value = &value_start[..end];
         match key {
             "relay" => {
@@ -413,7 +467,7 @@ fn loss<'a>(queue_id: Option<QueueId<'a>>, rest: &'a str) -> Option<Event<'a>> {
     let (what, r) = ["lost connection", "timeout", "too many errors"]
         .iter()
         .find_map(|w| Some((*w, rest.strip_prefix(w)?.strip_prefix(" after ")?)))?;
-    let at = r.rfind(" from ")?;
+    let at = rfind_from(r)?;
     let (client, tail) = client(&r[at + " from ".len()..])?;
     if !tail.is_empty() {
         return None;
@@ -460,7 +514,7 @@ const TAIL_KEYS: [&str; 7] = [
 
 /// A policy, content-check or milter verdict: `ACTION: ...`.
 fn action<'a>(daemon: &str, queue_id: QueueId<'a>, rest: &'a str) -> Option<Action<'a>> {
-    let (word, body) = rest.split_once(": ")?;
+    let (word, body) = split_str(rest, ": ")?;
     if !is_action_word(word) {
         return None;
     }
@@ -479,7 +533,7 @@ fn action<'a>(daemon: &str, queue_id: QueueId<'a>, rest: &'a str) -> Option<Acti
         sasl_sender: None,
         form: ActionForm::Smtpd,
     };
-    let stage_end = body.find([' ', ':']).unwrap_or(body.len());
+    let stage_end = memchr2(b' ', b':', body.as_bytes()).unwrap_or(body.len());
     let stage = &body[..stage_end];
     let smtp_stage = !stage.is_empty()
         && stage
@@ -519,7 +573,7 @@ fn action<'a>(daemon: &str, queue_id: QueueId<'a>, rest: &'a str) -> Option<Acti
     }
     // cleanup: `CLASS TEXT from ORIGIN; from=<> to=<> proto= helo=<>[: REPLY]`.
     a.form = ActionForm::Cleanup;
-    let class = body.split(' ').next().unwrap_or("");
+    let class = first_word(body);
     if !matches!(
         class,
         "header" | "body" | "content" | "mime-header" | "nested-header" | "END-OF-MESSAGE"
@@ -532,7 +586,7 @@ fn action<'a>(daemon: &str, queue_id: QueueId<'a>, rest: &'a str) -> Option<Acti
         return Some(a);
     };
     let head = &body[..at];
-    let from_at = head.rfind(" from ")?;
+    let from_at = rfind_from(head)?;
     a.stage = &head[..from_at];
     let origin = &head[from_at + " from ".len()..];
     if origin != "local" {
@@ -550,7 +604,7 @@ fn action<'a>(daemon: &str, queue_id: QueueId<'a>, rest: &'a str) -> Option<Acti
 /// Where the `; from=<...> ...` field list starts: the first `; ` followed by a field key.
 fn tail_start(s: &str) -> Option<usize> {
     let mut from = 0;
-    while let Some(p) = s[from..].find("; ") {
+    while let Some(p) = find_str(&s[from..], "; ") {
         let at = from + p;
         let next = &s[at + 2..];
         if TAIL_KEYS[..4].iter().any(|k| next.starts_with(k)) {
@@ -579,8 +633,8 @@ fn tail_fields<'a>(
         let (value, rest) = if v.starts_with('<') {
             address(v, is_end)?
         } else {
-            let mut end = v.find(sep).unwrap_or(v.len());
-            if cleanup && let Some(c) = v[..end].find(": ") {
+            let mut end = find_str(v, sep).unwrap_or(v.len());
+            if cleanup && let Some(c) = find_str(&v[..end], ": ") {
                 end = c;
             }
             (&v[..end], &v[end..])
@@ -639,7 +693,9 @@ fn note_class(daemon: &str, text: &str) -> Option<NoteClass> {
     if text.starts_with("statistics: ") {
         return Some(NoteClass::Statistics);
     }
-    if text.contains("TLS connection established")
+    static TLS_ESTABLISHED: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new("TLS connection established"));
+    if TLS_ESTABLISHED.find(text.as_bytes()).is_some()
         || text.starts_with("SSL_")
         || text.starts_with("TLS ")
         || text.starts_with("setting up TLS")
@@ -703,8 +759,7 @@ fn is_screen_verdict(text: &str) -> bool {
         "NOQUEUE",
         "addr",
     ];
-    let word = text.split(' ').next().unwrap_or("");
-    WORDS.contains(&word)
+    WORDS.contains(&first_word(text))
 }
 
 /// Informational lines without a queue ID.
@@ -758,9 +813,11 @@ const VERBOSE_PREFIXES: [&str; 34] = [
 /// A line of `-v` debug output: it opens with a C function or parameter name
 /// (`qmgr_scan_start: ...`, `smtpd_tls_loglevel = 1`) or a known debug phrase.
 fn is_verbose(text: &str) -> bool {
-    let word_end = text.find([':', ' ']).unwrap_or(text.len());
+    static WANTED: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new(" socket: wanted attribute:"));
+    let word_end = memchr2(b':', b' ', text.as_bytes()).unwrap_or(text.len());
     let word = &text[..word_end];
-    let c_name = word.contains('_')
+    let c_name = memchr(b'_', word.as_bytes()).is_some()
         && word
             .bytes()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
@@ -769,5 +826,76 @@ fn is_verbose(text: &str) -> bool {
         || text.starts_with("pref ")
         || text.starts_with("host name lookup")
         || text.ends_with(" socket: wanted attribute: ")
-        || text.contains(" socket: wanted attribute:")
+        || WANTED.find(text.as_bytes()).is_some()
+}
+
+// Byte-level searches. `str::find` with a string pattern sets up a two-way searcher on
+// every call and with a set of chars tests char by char; on these short lines that setup
+// dominates. The helpers below find the same positions with `memchr`.
+
+/// `s.find(pat)` for a pattern of one or two bytes (the separators `" "`, `", "`, `": "`,
+/// `"; "`); longer patterns go to `str::find`.
+fn find_str(s: &str, pat: &str) -> Option<usize> {
+    let (b, p) = (s.as_bytes(), pat.as_bytes());
+    match *p {
+        [c] => memchr(c, b),
+        [c, d] => {
+            let mut from = 0;
+            while let Some(at) = memchr(c, &b[from..]) {
+                let at = from + at;
+                if b.get(at + 1) == Some(&d) {
+                    return Some(at);
+                }
+                from = at + 1;
+            }
+            None
+        }
+        _ => s.find(pat),
+    }
+}
+
+/// `s.split_once(pat)` for a pattern of one or two bytes.
+fn split_str<'a>(s: &'a str, pat: &str) -> Option<(&'a str, &'a str)> {
+    let at = find_str(s, pat)?;
+    Some((&s[..at], &s[at + pat.len()..]))
+}
+
+/// `s.rsplit_once(pat)` for a two-byte pattern.
+fn rsplit_str<'a>(s: &'a str, pat: &str) -> Option<(&'a str, &'a str)> {
+    let (b, &[c, d]) = (s.as_bytes(), pat.as_bytes()) else {
+        return s.rsplit_once(pat);
+    };
+    let mut end = b.len();
+    while let Some(at) = memrchr(c, &b[..end]) {
+        if b.get(at + 1) == Some(&d) {
+            return Some((&s[..at], &s[at + 2..]));
+        }
+        end = at;
+    }
+    None
+}
+
+/// `s.split_once(", KEY")` where `key` is `KEY`: the value before the first `, ` that
+/// opens the field, and the text after the key.
+fn split_field<'a>(s: &'a str, key: &str) -> Option<(&'a str, &'a str)> {
+    let mut from = 0;
+    while let Some(p) = find_str(&s[from..], ", ") {
+        let at = from + p;
+        if s[at + 2..].starts_with(key) {
+            return Some((&s[..at], &s[at + 2 + key.len()..]));
+        }
+        from = at + 2;
+    }
+    None
+}
+
+/// `s.rfind(" from ")`.
+fn rfind_from(s: &str) -> Option<usize> {
+    static FROM: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(" from "));
+    FROM.rfind(s.as_bytes())
+}
+
+/// The text before the first space (all of `s` without one): `s.split(' ').next()`.
+fn first_word(s: &str) -> &str {
+    memchr(b' ', s.as_bytes()).map_or(s, |sp| &s[..sp])
 }

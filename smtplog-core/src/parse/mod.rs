@@ -119,7 +119,14 @@ pub fn parse_line(line: &str) -> Parsed<'_> {
         Ok(envelope::Envelope::Other) => Parsed::Skipped(Skip::OtherProgram),
         Ok(envelope::Envelope::Postfix(header, text)) => {
             let (text, repeat) = message::unrepeat(text);
-            match message::message(header.program.daemon(), text) {
+            // `Program::daemon`, the last `/` component, found with a plain loop.
+            let tag = header.program.as_str();
+            let daemon = tag
+                .bytes()
+                .rposition(|c| c == b'/')
+                .map_or(tag, |at| &tag[at + 1..]);
+            debug_assert_eq!(daemon, header.program.daemon());
+            match message::message(daemon, text) {
                 Some(event) => Parsed::Entry(Entry {
                     header,
                     event,
