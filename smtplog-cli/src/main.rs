@@ -7,6 +7,7 @@ mod ingest_cmd;
 mod inputs;
 mod notify_cmd;
 mod parse_cmd;
+mod prune_cmd;
 mod query_cmd;
 mod report_cmd;
 mod stats_cmd;
@@ -57,6 +58,8 @@ enum Command {
     Report(report_cmd::ReportArgs),
     /// Mail the daily warnings (Sum or Bounced over the thresholds), each only once.
     Notify(notify_cmd::NotifyArgs),
+    /// Delete records older than the retention window.
+    Prune(prune_cmd::PruneArgs),
     /// Check a configuration file and print the effective configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -160,6 +163,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Trace(args) => trace_cmd::run(cli, args),
         Command::Report(args) => report_cmd::run(cli, args),
         Command::Notify(args) => notify_cmd::run(cli, args),
+        Command::Prune(args) => prune_cmd::run(cli, args),
         Command::Config(cmd) => config_cmd::run(cli, cmd),
     }
 }

@@ -367,3 +367,30 @@ fn a_last_line_still_being_written_is_left_for_the_next_run() {
         vec!["sent amy@example.edu 192.0.2.1 - b@remote.example 1A2B3C4D5E@relay1/postfix"]
     );
 }
+
+#[test]
+fn prune_deletes_records_older_than_the_retention_window_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("prune.db");
+    let log = dir.path().join("mail.log");
+    std::fs::write(&log, MIXED).unwrap();
+    let out = cli(&db, &["ingest", "--year", "2024", log.to_str().unwrap()]);
+    assert!(out.status.success());
+    let before = Store::open(&db).unwrap().count_records().unwrap();
+    assert!(before > 0);
+    // Records of 2024 are inside a window of 100,000 days ...
+    let out = cli(&db, &["prune", "--keep-days", "100000"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(Store::open(&db).unwrap().count_records().unwrap(), before);
+    // ... and outside a window of one day.
+    let out = cli(&db, &["prune", "--keep-days", "1"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("deleted {before} records")));
+    assert_eq!(Store::open(&db).unwrap().count_records().unwrap(), 0);
+    let out = cli(&db, &["prune", "--keep-days", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+}
