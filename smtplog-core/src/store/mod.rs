@@ -94,6 +94,16 @@ pub struct StoredRecord {
     pub record: Record,
 }
 
+/// The start of every query that reads whole records (the column order `row_to_record`
+/// reads).
+macro_rules! select_records {
+    () => {
+        "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user, \
+         recipient, orig_recipient, status, dsn, relay, delay, response, message_id, orphan \
+         FROM records"
+    };
+}
+
 /// The SQLite store.
 #[derive(Debug)]
 pub struct Store {
@@ -305,25 +315,15 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<StoredRecord>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
-                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
-                    orphan
-               FROM records
-              WHERE sender = lower(?1) AND time_ms >= ?2 AND time_ms < ?3
-             UNION
-             SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
-                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
-                    orphan
-               FROM records
-              WHERE sasl_owner = lower(?1) AND time_ms >= ?2 AND time_ms < ?3
-             ORDER BY 2, 1",
-        )?;
-        let rows = stmt.query_map(
+        self.select_records(
+            concat!(
+                select_records!(),
+                " WHERE sender = lower(?1) AND time_ms >= ?2 AND time_ms < ?3 UNION ",
+                select_records!(),
+                " WHERE sasl_owner = lower(?1) AND time_ms >= ?2 AND time_ms < ?3 ORDER BY 2, 1"
+            ),
             params![email, from.timestamp_millis(), to.timestamp_millis()],
-            row_to_record,
-        )?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        )
     }
 
     /// The time and status of each record of `email` in `[from, to)` (for daily counts).
@@ -354,43 +354,45 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs a query made with `select_records!` and reads its rows as records.
+    fn select_records<P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+    ) -> Result<Vec<StoredRecord>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, row_to_record)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// Every record, in ingest order (for tests, export and comparison).
     pub fn all_records(&self) -> Result<Vec<StoredRecord>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
-                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
-                    orphan
-               FROM records ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], row_to_record)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        self.select_records(concat!(select_records!(), " ORDER BY id"), [])
     }
 
     /// The records of every message with queue ID `queue_id` (on any host and instance,
     /// and every reuse of the ID), in time order. For `smtplog trace`.
     pub fn records_of_queue_id(&self, queue_id: &str) -> Result<Vec<StoredRecord>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
-                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
-                    orphan
-               FROM records WHERE queue_id = ?1 ORDER BY time_ms, id",
-        )?;
-        let rows = stmt.query_map(params![queue_id], row_to_record)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        self.select_records(
+            concat!(
+                select_records!(),
+                " WHERE queue_id = ?1 ORDER BY time_ms, id"
+            ),
+            params![queue_id],
+        )
     }
 
     /// The records whose message-id is exactly `message_id` (as logged, with its angle
     /// brackets), in time order. No index covers `message_id`: this reads the whole
     /// table, which is fine for an administrator's occasional trace.
     pub fn records_of_message_id(&self, message_id: &str) -> Result<Vec<StoredRecord>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
-                    recipient, orig_recipient, status, dsn, relay, delay, response, message_id,
-                    orphan
-               FROM records WHERE message_id = ?1 ORDER BY time_ms, id",
-        )?;
-        let rows = stmt.query_map(params![message_id], row_to_record)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        self.select_records(
+            concat!(
+                select_records!(),
+                " WHERE message_id = ?1 ORDER BY time_ms, id"
+            ),
+            params![message_id],
+        )
     }
 
     /// The correlator's saved state for queue ID `queue_id` on any host and instance:
