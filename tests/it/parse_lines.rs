@@ -1741,3 +1741,32 @@ fn shapes_without_queue_id_and_rare_notes() {
         "unrecognized",
     );
 }
+
+/// Found by the property tests: a reply that ends the line with a blank before the `;`.
+#[test]
+fn a_reply_at_the_end_of_the_line_keeps_no_trailing_blank() {
+    check(
+        "Jan 28 06:40:37 mail postfix/smtpd[15061]: NOQUEUE: reject: RCPT from [155.63.95.6]:63966: 550 5.7.1 ;",
+        "reject | queue_id=NOQUEUE | action=reject | stage=RCPT | client_name= | client_addr=155.63.95.6 | client_port=63966 | reply=550 5.7.1",
+    );
+}
+
+/// Found by the property tests: only addresses and HELO names are bracketed; a `<` that
+/// opens another field's value is part of that value.
+#[test]
+fn only_addresses_and_helo_names_are_bracketed() {
+    check(
+        "Jan  1 00:00:00 h postfix/cleanup[5]: 906F418067A: reject: header Subject: Yusuf from mail-yb1-f174.google.com[209.85.219.174]; from=<t@g.com> to=<u@v.tr> proto=<ESMTP helo=<m>",
+        "reject | queue_id=906F418067A | action=reject | stage=header Subject: Yusuf | client_name=mail-yb1-f174.google.com | client_addr=209.85.219.174 | from=t@g.com | to=u@v.tr | proto=<ESMTP | helo=m",
+    );
+}
+
+/// Found by the property tests: Postfix ends a verdict's reply with `;`, so a reply that
+/// itself ends with `;` keeps it.
+#[test]
+fn a_reply_ending_in_a_semicolon_keeps_it() {
+    check(
+        "2021-02-28T11:58:36.591Z relay postfix/smtpd[3]: NOQUEUE: reject: RCPT from jurann.biz[77.95.228.43]: 554 5.7.1 Service unavailable;;",
+        "reject | queue_id=NOQUEUE | action=reject | stage=RCPT | client_name=jurann.biz | client_addr=77.95.228.43 | reply=554 5.7.1 Service unavailable;",
+    );
+}

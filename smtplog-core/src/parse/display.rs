@@ -97,9 +97,10 @@ impl Display for Action<'_> {
                 if let Some(c) = &self.client {
                     write!(f, " from {c}")?;
                 }
-                write!(f, ": {}", self.reply.unwrap_or(""))?;
+                // Postfix ends the reply with `;` whether fields follow or not.
+                write!(f, ": {};", self.reply.unwrap_or(""))?;
                 if has_fields {
-                    f.write_str("; ")?;
+                    f.write_str(" ")?;
                     write_fields(f)?;
                 }
                 Ok(())

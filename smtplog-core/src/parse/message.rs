@@ -567,7 +567,8 @@ fn action<'a>(daemon: &str, queue_id: QueueId<'a>, rest: &'a str) -> Option<Acti
                     return None;
                 }
             }
-            None => a.reply = Some(r.strip_suffix(';').unwrap_or(r)),
+            // A reply that ends the line loses trailing blanks (the line is trimmed).
+            None => a.reply = Some(r.strip_suffix(';').unwrap_or(r).trim_end()),
         }
         return Some(a);
     }
@@ -630,7 +631,9 @@ fn tail_fields<'a>(
                 || (r.starts_with(sep) && TAIL_KEYS.iter().any(|k| r[sep.len()..].starts_with(k)))
                 || (cleanup && r.starts_with(": "))
         };
-        let (value, rest) = if v.starts_with('<') {
+        // Only addresses and the HELO name are logged in angle brackets.
+        let bracketed = matches!(*key, "from=" | "to=" | "helo=");
+        let (value, rest) = if bracketed && v.starts_with('<') {
             address(v, is_end)?
         } else {
             let mut end = find_str(v, sep).unwrap_or(v.len());
