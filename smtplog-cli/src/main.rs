@@ -10,6 +10,7 @@ mod parse_cmd;
 mod prune_cmd;
 mod query_cmd;
 mod report_cmd;
+mod sender_days;
 mod stats_cmd;
 mod trace_cmd;
 

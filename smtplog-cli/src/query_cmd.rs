@@ -5,15 +5,13 @@
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
 
-use anyhow::{Context, anyhow};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::{Args, ValueEnum};
-use smtplog_core::query::Query;
 use smtplog_core::report::csv::CsvOptions;
 use smtplog_core::report::{self, Footer, Lang};
-use smtplog_core::store::Store;
 
 use crate::inputs::zone;
+use crate::sender_days::{SenderDays, open_existing};
 use crate::{Cli, Failure};
 
 /// The output formats.
@@ -39,15 +37,8 @@ report. It defaults to 127.0.0.1, the value the mailed warnings use for reports 
 nobody asked for, here meaning \"asked on this host\". Exit code 1 when the range ends \
 before it begins.")]
 pub(crate) struct QueryArgs {
-    /// The sender's address (matched case-insensitively, as envelope sender or SASL user).
-    #[arg(long)]
-    email: String,
-    /// The first day, YYYY-MM-DD.
-    #[arg(long)]
-    begin: NaiveDate,
-    /// The last day (inclusive), YYYY-MM-DD.
-    #[arg(long)]
-    end: NaiveDate,
+    #[command(flatten)]
+    days: SenderDays,
     /// The output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -73,31 +64,9 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 }
 
 pub(crate) fn run(cli: &Cli, args: &QueryArgs) -> Result<(), Failure> {
-    if args.end < args.begin {
-        return Err(Failure::Refused(format!(
-            "the range ends ({}) before it begins ({})",
-            args.end, args.begin
-        )));
-    }
-    if args.email.trim().is_empty() {
-        return Err(Failure::Refused("--email is empty".to_string()));
-    }
     let tz = zone(cli.tz.as_deref(), None)?;
-    if !cli.db.exists() {
-        return Err(anyhow!(
-            "no database at {} (run `smtplog ingest` first, or pass --db)",
-            cli.db.display()
-        )
-        .into());
-    }
-    let store =
-        Store::open(&cli.db).with_context(|| format!("cannot open {}", cli.db.display()))?;
-    let query = Query {
-        email: args.email.trim().to_string(),
-        begin: args.begin,
-        end: args.end,
-        zone: tz,
-    };
+    let query = args.days.query(tz)?;
+    let store = open_existing(&cli.db)?;
     let client_ip = args.client_ip.to_string();
     let report = report::build(&store, &query, &client_ip, args.lang, Utc::now())?;
     let footer = Footer {

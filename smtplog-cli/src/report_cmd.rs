@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 
 use anyhow::{Context, anyhow};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::Args;
 use smtplog_core::mail::{self, Deliver, Kind, MailContext, SmtpDeliverer};
 use smtplog_core::query::Query;
@@ -15,6 +15,7 @@ use smtplog_core::report::{self, Lang};
 use smtplog_core::store::Store;
 
 use crate::inputs::zone;
+use crate::sender_days::SenderDays;
 use crate::{Cli, Failure};
 
 #[derive(Args, Debug)]
@@ -25,15 +26,9 @@ days; otherwise the command exits 1 and sends nothing. Without --send the mail i
 (RFC 5322, CRLF line ends) instead of sent. Exit codes: 0 sent (or printed), 1 refused \
 by policy, 2 error (including a relay that is down or refuses the mail).")]
 pub(crate) struct ReportArgs {
-    /// The sender's address: the report's subject and its only recipient.
-    #[arg(long)]
-    email: String,
-    /// The first day, YYYY-MM-DD.
-    #[arg(long)]
-    begin: NaiveDate,
-    /// The last day (inclusive), YYYY-MM-DD.
-    #[arg(long)]
-    end: NaiveDate,
+    /// Whose report (its only recipient), and which days.
+    #[command(flatten)]
+    days: SenderDays,
     /// Send the mail through the configured SMTP relay (without it: print the mail).
     #[arg(long)]
     send: bool,
@@ -77,17 +72,17 @@ pub(crate) fn run(cli: &Cli, args: &ReportArgs) -> Result<(), Failure> {
     let today = now.with_timezone(&tz).date_naive();
     let policy = &settings.policy;
     let to = policy
-        .check_address(&args.email)
+        .check_address(&args.days.email)
         .map_err(|e| Failure::Refused(format!("refused: {e}; nothing was sent")))?;
     policy
-        .check_range(args.begin, args.end, today)
+        .check_range(args.days.begin, args.days.end, today)
         .map_err(|e| Failure::Refused(format!("refused: {e}; nothing was sent")))?;
     let mail_config = settings.mail("smtplog report needs a [mail] section")?;
     let store = open_store(cli)?;
     let query = Query {
         email: to.to_string(),
-        begin: args.begin,
-        end: args.end,
+        begin: args.days.begin,
+        end: args.days.end,
         zone: tz,
     };
     let lang = args.lang.unwrap_or(mail_config.lang);
@@ -112,8 +107,8 @@ pub(crate) fn run(cli: &Cli, args: &ReportArgs) -> Result<(), Failure> {
     writeln!(
         io::stdout().lock(),
         "sent the report of {to} ({} to {}, {} records, {}) through {}: {}",
-        args.begin,
-        args.end,
+        args.days.begin,
+        args.days.end,
         report.rows.len(),
         if outgoing.zipped {
             "as report.zip"

@@ -2,49 +2,27 @@
 
 use std::io::{self, Write};
 
-use anyhow::Context;
-use chrono::NaiveDate;
 use clap::Args;
-use smtplog_core::query::Query;
 use smtplog_core::record::Status;
 use smtplog_core::report::json::JsonReport;
-use smtplog_core::store::Store;
 
 use crate::inputs::zone;
+use crate::sender_days::{SenderDays, open_existing};
 use crate::{Cli, Failure};
 
 #[derive(Args, Debug)]
 pub(crate) struct StatsArgs {
-    /// The sender's address (matched case-insensitively).
-    #[arg(long)]
-    email: String,
-    /// The first day, YYYY-MM-DD.
-    #[arg(long)]
-    begin: NaiveDate,
-    /// The last day (inclusive), YYYY-MM-DD.
-    #[arg(long)]
-    end: NaiveDate,
+    #[command(flatten)]
+    days: SenderDays,
     /// Print JSON (the query object without "records").
     #[arg(long)]
     json: bool,
 }
 
 pub(crate) fn run(cli: &Cli, args: &StatsArgs) -> Result<(), Failure> {
-    if args.end < args.begin {
-        return Err(Failure::Refused(format!(
-            "the range ends ({}) before it begins ({})",
-            args.end, args.begin
-        )));
-    }
     let tz = zone(cli.tz.as_deref(), None)?;
-    let store =
-        Store::open(&cli.db).with_context(|| format!("cannot open {}", cli.db.display()))?;
-    let query = Query {
-        email: args.email.clone(),
-        begin: args.begin,
-        end: args.end,
-        zone: tz,
-    };
+    let query = args.days.query(tz)?;
+    let store = open_existing(&cli.db)?;
     let table = query.daily(&store)?;
     let mut out = io::stdout().lock();
     if args.json {

@@ -1,0 +1,63 @@
+//! The arguments every per-sender command shares — an address and an inclusive range of
+//! days — and the database those commands read.
+
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use clap::Args;
+use smtplog_core::query::Query;
+use smtplog_core::store::Store;
+
+use crate::Failure;
+
+/// `--email A --begin D --end D`.
+#[derive(Args, Debug)]
+pub(crate) struct SenderDays {
+    /// The sender's address (matched case-insensitively, as envelope sender or SASL user).
+    #[arg(long)]
+    pub(crate) email: String,
+    /// The first day, YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) begin: NaiveDate,
+    /// The last day (inclusive), YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) end: NaiveDate,
+}
+
+impl SenderDays {
+    /// The query of these days in `zone`; refused (exit 1) when the range ends before it
+    /// begins or the address is empty.
+    pub(crate) fn query(&self, zone: Tz) -> Result<Query, Failure> {
+        if self.end < self.begin {
+            return Err(Failure::Refused(format!(
+                "the range ends ({}) before it begins ({})",
+                self.end, self.begin
+            )));
+        }
+        let email = self.email.trim();
+        if email.is_empty() {
+            return Err(Failure::Refused("--email is empty".to_string()));
+        }
+        Ok(Query {
+            email: email.to_string(),
+            begin: self.begin,
+            end: self.end,
+            zone,
+        })
+    }
+}
+
+/// Opens the database for reading; a missing file is an error rather than a new, empty
+/// database.
+pub(crate) fn open_existing(db: &Path) -> Result<Store, Failure> {
+    if !db.exists() {
+        return Err(anyhow!(
+            "no database at {} (run `smtplog ingest` first, or pass --db)",
+            db.display()
+        )
+        .into());
+    }
+    Ok(Store::open(db).with_context(|| format!("cannot open {}", db.display()))?)
+}
