@@ -120,18 +120,8 @@ pub fn render<W: Write + ?Sized>(report: &Report, footer: &Footer, out: &mut W) 
     writeln!(out, "<main>")?;
     writeln!(out, "<h1>{}</h1>", e(l.title))?;
 
-    let range = format!(
-        "{}{}{}{}",
-        h.begin.format(DATE_FORMAT),
-        l.to,
-        h.end.format(DATE_FORMAT),
-        l.range_end
-    );
-    let generated = h
-        .generated
-        .with_timezone(&h.zone)
-        .format(TIME_FORMAT)
-        .to_string();
+    let range = h.range_text();
+    let generated = h.generated_text();
     writeln!(out, "<dl class=\"head\">")?;
     for (label, value) in [
         (l.email, h.email.as_str()),

@@ -129,6 +129,28 @@ pub struct Header {
     pub generated: DateTime<Utc>,
 }
 
+impl Header {
+    /// The date range as the report writes it (`2020/02/09 至 2020/02/15 的寄信紀錄`).
+    pub fn range_text(&self) -> String {
+        let l = labels::labels(self.lang);
+        format!(
+            "{}{}{}{}",
+            self.begin.format(text::DATE_FORMAT),
+            l.to,
+            self.end.format(text::DATE_FORMAT),
+            l.range_end
+        )
+    }
+
+    /// The generation time in the report's zone, as the report writes it.
+    pub fn generated_text(&self) -> String {
+        self.generated
+            .with_timezone(&self.zone)
+            .format(text::TIME_FORMAT)
+            .to_string()
+    }
+}
+
 /// One row of the detail table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {

@@ -35,18 +35,8 @@ pub fn render<W: Write + ?Sized>(report: &Report, footer: &Footer, out: &mut W) 
     let h = &report.header;
     let l = labels(h.lang);
     let line = |label: &str, value: &str| format!("{label}{}{}", l.colon, clean(value));
-    let range = format!(
-        "{}{}{}{}",
-        h.begin.format(DATE_FORMAT),
-        l.to,
-        h.end.format(DATE_FORMAT),
-        l.range_end
-    );
-    let generated = h
-        .generated
-        .with_timezone(&h.zone)
-        .format(TIME_FORMAT)
-        .to_string();
+    let range = h.range_text();
+    let generated = h.generated_text();
     for text in [
         line(l.email, &h.email),
         line(l.date, &range),
