@@ -184,16 +184,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (key_text, state) = row?;
-            let key = MessageKey::from_text(&key_text).ok_or_else(|| StoreError::CorruptState {
-                key: key_text.clone(),
-                reason: "bad key".into(),
-            })?;
-            let saved: Saved =
-                serde_json::from_str(&state).map_err(|e| StoreError::CorruptState {
-                    key: key_text.clone(),
-                    reason: e.to_string(),
-                })?;
-            out.push((key, saved));
+            out.push(saved_row(&key_text, &state)?);
         }
         Ok(out)
     }
@@ -407,19 +398,11 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (key_text, state) = row?;
-            let Some(key) = MessageKey::from_text(&key_text) else {
-                continue;
-            };
+            let (key, saved) = saved_row(&key_text, &state)?;
             // LIKE treats `_` and `%` in the ID as wildcards: keep exact matches only.
-            if key.queue_id != queue_id {
-                continue;
+            if key.queue_id == queue_id {
+                out.push((key, saved));
             }
-            let saved: Saved =
-                serde_json::from_str(&state).map_err(|e| StoreError::CorruptState {
-                    key: key_text.clone(),
-                    reason: e.to_string(),
-                })?;
-            out.push((key, saved));
         }
         Ok(out)
     }
@@ -480,6 +463,17 @@ fn sasl_owner(r: &Record) -> Option<String> {
     }
     let user = user.to_ascii_lowercase();
     (r.sender.as_deref() != Some(user.as_str())).then_some(user)
+}
+
+/// A row of the `pending` table read back.
+fn saved_row(key_text: &str, state: &str) -> Result<(MessageKey, Saved)> {
+    let corrupt = |reason: String| StoreError::CorruptState {
+        key: key_text.to_string(),
+        reason,
+    };
+    let key = MessageKey::from_text(key_text).ok_or_else(|| corrupt("bad key".into()))?;
+    let saved = serde_json::from_str(state).map_err(|e| corrupt(e.to_string()))?;
+    Ok((key, saved))
 }
 
 fn status_of(i: i64) -> Option<Status> {
