@@ -381,7 +381,12 @@ fn stream(
     });
     match streamed {
         Ok(()) => {}
-        Err(IngestError::Read { source, .. }) => return Err(read_err(source)),
+        Err(IngestError::Read { source, .. }) => {
+            // A read error (a truncated gzip stream, a failing disk) ends this input: the
+            // complete lines before it are stored, and the error is reported.
+            send(&mut batch, correlator, &src, &years)?;
+            return Err(read_err(source));
+        }
         Err(e) => return Err(e),
     }
     send(&mut batch, correlator, &src, &years)?;

@@ -394,3 +394,95 @@ fn prune_deletes_records_older_than_the_retention_window_only() {
     let out = cli(&db, &["prune", "--keep-days", "0"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_truncated_gzip_file_is_a_clear_error_and_the_lines_before_the_damage_are_kept() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gz.db");
+    let gz = dir.path().join("mail.log.2.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(MIXED.as_bytes()).unwrap();
+    let whole = enc.finish().unwrap();
+    std::fs::write(&gz, &whole[..whole.len() * 2 / 3]).unwrap();
+    let out = cli(&db, &["ingest", "--year", "2024", gz.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mail.log.2.gz"), "{err}");
+    let store = Store::open(&db).unwrap();
+    let kept = store.sources().unwrap()[0].lines;
+    assert!(kept > 0, "lines before the damage were read");
+    // Each stored record comes from a line before the damage: the same as ingesting
+    // exactly those lines.
+    let prefix: String = MIXED.split_inclusive('\n').take(kept as usize).collect();
+    let mut expected = Store::open_in_memory().unwrap();
+    ingest_into(&mut expected, &[&prefix], 2024);
+    assert_eq!(rows(&store), rows(&expected));
+}
+
+#[test]
+fn parse_prints_one_object_per_postfix_line_or_the_summary_contract() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("sample.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(MIXED.as_bytes()).unwrap();
+    enc.write_all(b"Nov  1 06:29:49 conch dovecot: imap-login: Disconnected\nnot a log line\n")
+        .unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let db = dir.path().join("unused.db");
+
+    let out = cli(
+        &db,
+        &["parse", "--summary", "--year", "2024", gz.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The fixture holds one dovecot line; two more lines are added above.
+    let lines = MIXED.lines().count() as u64 + 2;
+    assert_eq!(s["lines"], lines);
+    assert_eq!(s["postfix_lines"], lines - 3);
+    assert_eq!(s["skipped"], 2);
+    assert_eq!(s["malformed"], 1);
+    assert_eq!(s["unrecognized_postfix"], 0);
+    for kind in [
+        "client", "queued", "delivery", "expired", "removed", "reject",
+    ] {
+        assert!(s["by_kind"][kind].as_u64().unwrap() > 0, "{kind}");
+    }
+    assert_eq!(s["samples"]["malformed"][0], "no timestamp: not a log line");
+    assert!(
+        s["samples"]["unrecognized_postfix"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Without --summary, from standard input: one JSON object per Postfix line.
+    let mut child = Command::new(smtplog_bin())
+        .args(["--tz", "UTC", "parse", "--year", "2024", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(MIXED.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let objects: Vec<serde_json::Value> = out
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), MIXED.lines().count() - 1);
+    let first = &objects[0];
+    assert_eq!(first["kind"], "client");
+    assert_eq!(first["queue_id"], "8BD903012026");
+    assert_eq!(first["time"], "2024-01-28T06:40:37+00:00");
+    assert_eq!(first["sasl_username"], "erin@example.edu");
+}
