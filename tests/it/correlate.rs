@@ -402,3 +402,21 @@ fn pending_state_is_bounded_and_evictions_are_counted() {
     assert_eq!(summary.correlate.evicted, 40);
     assert_eq!(store.count_pending().unwrap(), 10);
 }
+
+#[test]
+fn a_per_recipient_expired_status_is_an_expired_record_counted_once() {
+    check(
+        "\
+Mar  1 10:00:00 relay1 postfix/smtpd[10]: 3C3C3C3C3C: client=pc[192.0.2.60]
+Mar  1 10:00:01 relay1 postfix/qmgr[12]: 3C3C3C3C3C: from=<uma@example.edu>, size=10, nrcpt=1 (queue active)
+Mar  1 10:00:02 relay1 postfix/smtp[13]: 3C3C3C3C3C: to=<v@slow.example>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (connect to slow.example[203.0.113.5]:25: Connection timed out)
+Mar  6 10:00:02 relay1 postfix/error[14]: 3C3C3C3C3C: to=<v@slow.example>, relay=none, delay=432001, delays=432000/0/0/0, dsn=4.4.7, status=expired (message expired)
+Mar  6 10:00:03 relay1 postfix/qmgr[12]: 3C3C3C3C3C: from=<uma@example.edu>, status=expired, returned to sender
+Mar  6 10:00:03 relay1 postfix/qmgr[12]: 3C3C3C3C3C: removed
+",
+        &[
+            "deferred uma@example.edu 192.0.2.60 - v@slow.example 3C3C3C3C3C@relay1/postfix",
+            "expired uma@example.edu 192.0.2.60 - v@slow.example 3C3C3C3C3C@relay1/postfix",
+        ],
+    );
+}

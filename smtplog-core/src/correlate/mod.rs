@@ -526,6 +526,7 @@ impl Correlator {
             DeliveryStatus::Sent => Status::Sent,
             DeliveryStatus::Deferred | DeliveryStatus::SoftBounce => Status::Deferred,
             DeliveryStatus::Bounced => Status::Bounced,
+            DeliveryStatus::Expired => Status::Expired,
             _ => {
                 self.stats.unknown_status += 1;
                 return;

@@ -136,6 +136,8 @@ pub enum DeliveryStatus<'a> {
     Deferred,
     /// Refused permanently.
     Bounced,
+    /// Given up on when the message expired (a per-recipient form of qmgr's expiry).
+    Expired,
     /// `soft_bounce=yes`: would have bounced, deferred instead.
     SoftBounce,
     /// Address-verification probe: the address would be accepted.
@@ -154,6 +156,7 @@ impl<'a> DeliveryStatus<'a> {
             "sent" => Self::Sent,
             "deferred" => Self::Deferred,
             "bounced" => Self::Bounced,
+            "expired" => Self::Expired,
             "SOFTBOUNCE" => Self::SoftBounce,
             "deliverable" => Self::Deliverable,
             "undeliverable" => Self::Undeliverable,
@@ -168,6 +171,7 @@ impl<'a> DeliveryStatus<'a> {
             Self::Sent => "sent",
             Self::Deferred => "deferred",
             Self::Bounced => "bounced",
+            Self::Expired => "expired",
             Self::SoftBounce => "SOFTBOUNCE",
             Self::Deliverable => "deliverable",
             Self::Undeliverable => "undeliverable",
