@@ -12,23 +12,25 @@ use smtplog_core::store::Store;
 
 use crate::correlate::{ingest_into, rows};
 
-/// The `smtplog` binary of this build (built by `cargo test --workspace`; built here when
-/// only this package's tests were asked for).
+/// The `smtplog` binary of this build. `cargo test` does not build the binaries of a
+/// package without integration tests, so the first call builds it (once per test run; a
+/// no-op when it is up to date), which also keeps it from being stale.
 pub(crate) fn smtplog_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    let bin = dir.join("smtplog");
-    if !bin.exists() {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test binary path");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target directory");
         let status = Command::new(env!("CARGO"))
             .args(["build", "-p", "smtplog-cli"])
             .status()
             .expect("cargo build");
         assert!(status.success(), "building smtplog failed");
-    }
-    bin
+        dir.join("smtplog")
+    })
+    .clone()
 }
 
 /// A log with the hard cases (content filter, forwarding, expiry, reuse, rejects),
