@@ -4,6 +4,8 @@
 //! malformed one) → time resolution ([`timestamp`]) → correlation → store → reports.
 //! Nothing here prints, exits, reads environment variables or the wall clock.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod correlate;
 pub mod ingest;
