@@ -16,7 +16,7 @@
 //! |---|---|
 //! | `db` | the front end's (`smtplog.db`); relative paths are relative to the file |
 //! | `timezone` | the front end's (the system's) |
-//! | `[smtp] host, port, tls, username, password, timeout_secs, hello_name` | `localhost`, 25/587/465 by `tls`, `none`, none, none, 30, the host's name |
+//! | `[smtp] host, port, tls, username, password, timeout_secs, hello_name, ca_file` | `localhost`, 25/587/465 by `tls`, `none`, none, none, 30, the host's name, none (public roots only; relative to the file) |
 //! | `[mail] from` | required to send |
 //! | `[mail] from_name, reply_to, lang, zip_threshold_bytes` | none, none (no `Reply-To`), `zh_TW`, 524288 |
 //! | `[mail] subject_zh_TW, subject_en, warning_subject_zh_TW, warning_subject_en` | see [`DEFAULT_SUBJECT_EN`] and its siblings |
@@ -188,6 +188,9 @@ pub struct SmtpConfig {
     pub timeout: Duration,
     /// The name to greet the relay with (EHLO); default: this host's name.
     pub hello_name: Option<String>,
+    /// A CA certificate (PEM) to trust besides the public ones, for a relay whose
+    /// certificate a private CA signed.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for SmtpConfig {
@@ -200,6 +203,7 @@ impl Default for SmtpConfig {
             password: None,
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             hello_name: None,
+            ca_file: None,
         }
     }
 }
@@ -340,6 +344,8 @@ struct RawSmtp {
     timeout_secs: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hello_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca_file: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -559,7 +565,7 @@ impl Config {
             })?);
         }
         if let Some(s) = raw.smtp {
-            config.smtp = smtp(s)?;
+            config.smtp = smtp(s, base)?;
         }
         if let Some(m) = raw.mail {
             config.mail = Some(mail(m)?);
@@ -637,6 +643,7 @@ impl Config {
                 password: self.smtp.password.as_ref().map(|_| MASK.to_string()),
                 timeout_secs: Some(self.smtp.timeout.as_secs() as i64),
                 hello_name: self.smtp.hello_name.clone(),
+                ca_file: self.smtp.ca_file.as_ref().map(|p| p.display().to_string()),
             }),
             mail,
             policy: Some(RawPolicy {
@@ -668,7 +675,7 @@ impl Config {
     }
 }
 
-fn smtp(s: RawSmtp) -> Result<SmtpConfig, ConfigError> {
+fn smtp(s: RawSmtp, base: Option<&Path>) -> Result<SmtpConfig, ConfigError> {
     let tls = match s.tls.as_deref() {
         None | Some("none") => TlsMode::None,
         Some("starttls") => TlsMode::StartTls,
@@ -719,6 +726,23 @@ fn smtp(s: RawSmtp) -> Result<SmtpConfig, ConfigError> {
         .hello_name
         .map(|h| host_name("smtp.hello_name", &h))
         .transpose()?;
+    let ca_file = match s.ca_file {
+        Some(f) if f.is_empty() => return Err(invalid("smtp.ca_file", "is empty")),
+        Some(f) => {
+            let p = PathBuf::from(f);
+            Some(match base {
+                Some(b) if p.is_relative() => b.join(p),
+                _ => p,
+            })
+        }
+        None => None,
+    };
+    if ca_file.is_some() && tls == TlsMode::None {
+        return Err(invalid(
+            "smtp.ca_file",
+            "is set but smtp.tls is \"none\": set tls to \"starttls\" or \"tls\"",
+        ));
+    }
     Ok(SmtpConfig {
         host,
         port,
@@ -727,6 +751,7 @@ fn smtp(s: RawSmtp) -> Result<SmtpConfig, ConfigError> {
         password,
         timeout: Duration::from_secs(timeout),
         hello_name,
+        ca_file,
     })
 }
 

@@ -57,6 +57,7 @@ fn bad_configurations_exit_2_naming_the_key() {
             "web.allowed_networks",
         ),
         ("[web]\nlisten = \"localhost\"\n", "web.listen"),
+        ("[smtp]\nca_file = \"ca.pem\"\n", "smtp.ca_file"),
         (
             "[mail]\nfrom = \"a@b.edu\\r\\nBcc: c@d.edu\"\n",
             "mail.from",

@@ -40,15 +40,23 @@ struct Sink {
 
 impl Sink {
     fn start(refuse: &[&str]) -> Sink {
-        Sink::spawn(refuse, false)
+        Sink::spawn(refuse, false, &[])
     }
 
     /// A server that accepts connections and never answers.
     fn hanging() -> Sink {
-        Sink::spawn(&[], true)
+        Sink::spawn(&[], true, &[])
     }
 
-    fn spawn(refuse: &[&str], hang: bool) -> Sink {
+    /// A server that speaks TLS: `mode` is `--starttls` or `--tls`, with a certificate for
+    /// `localhost` signed by `ca` (see [`TestCa`]).
+    fn with_tls(mode: &str, ca: &TestCa) -> Sink {
+        let cert = ca.cert.to_str().unwrap().to_string();
+        let key = ca.key.to_str().unwrap().to_string();
+        Sink::spawn(&[], false, &[mode, &cert, &key])
+    }
+
+    fn spawn(refuse: &[&str], hang: bool, extra: &[&str]) -> Sink {
         let dir = tempfile::tempdir().expect("temp dir");
         let port_file = dir.path().join("port");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("support/smtp_sink.py");
@@ -67,6 +75,7 @@ impl Sink {
         if hang {
             cmd.arg("--hang");
         }
+        cmd.args(extra);
         let mut child = cmd
             .spawn()
             .expect("python3 must be installed to run the mail tests");
@@ -120,6 +129,92 @@ impl Drop for Sink {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A private CA and a server certificate for `localhost` it signed, made with openssl.
+struct TestCa {
+    _dir: TempDir,
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+impl TestCa {
+    fn new() -> TestCa {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = |name: &str| dir.path().join(name);
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("openssl must be installed to run the TLS mail tests");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=smtplog test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ]);
+        std::fs::write(
+            p("ext.cnf"),
+            "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            "server.pem",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        TestCa {
+            ca: p("ca.pem"),
+            cert: p("server.pem"),
+            key: p("server.key"),
+            _dir: dir,
+        }
     }
 }
 
@@ -595,6 +690,48 @@ fn starttls_required_but_not_offered_is_an_error_and_nothing_is_sent_in_clear() 
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("STARTTLS"), "{}", stderr(&out));
     assert!(sink.received().is_empty());
+}
+
+#[test]
+fn a_report_goes_through_starttls_and_implicit_tls_to_a_relay_with_a_private_ca() {
+    let day = yesterday();
+    let owner = "owner@nthu.edu.tw";
+    let env = Env::new(&relay_log(day, &[(owner, 1, 0)], HOSTILE));
+    let ca = TestCa::new();
+    let d = day.to_string();
+    for (mode, tls) in [("--starttls", "starttls"), ("--tls", "tls")] {
+        let sink = Sink::with_tls(mode, &ca);
+        env.configure(sink.port, "");
+        let text = std::fs::read_to_string(env.config()).unwrap();
+        let text = text
+            .replace("host = \"127.0.0.1\"", "host = \"localhost\"")
+            .replace(
+                "tls = \"none\"",
+                &format!("tls = \"{tls}\"\nca_file = \"{}\"", ca.ca.display()),
+            );
+        std::fs::write(env.config(), &text).unwrap();
+        let out = env.run(&[
+            "report", "--email", owner, "--begin", &d, "--end", &d, "--send",
+        ]);
+        show(&format!("smtplog report --send over {tls}"), &sink.log());
+        assert_eq!(code(&out), 0, "{tls}: {}", stderr(&out));
+        let got = sink.received();
+        assert_eq!(got.len(), 1, "{tls}");
+        got[0].assert_only_to(owner);
+
+        // Without the private CA the relay's certificate is not trusted: nothing is sent.
+        let untrusting = text.replace(&format!("ca_file = \"{}\"", ca.ca.display()), "");
+        std::fs::write(env.config(), untrusting).unwrap();
+        let out = env.run(&[
+            "report", "--email", owner, "--begin", &d, "--end", &d, "--send",
+        ]);
+        assert_eq!(code(&out), 2, "{tls}: {}", stdout(&out));
+        assert_eq!(
+            sink.received().len(),
+            1,
+            "{tls}: nothing more was delivered"
+        );
+    }
 }
 
 /// The thresholds' edges: 249 records and 9 bounces get nothing; 250 and 10 get a

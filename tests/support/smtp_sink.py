@@ -17,6 +17,7 @@ Needs aiosmtpd (python3 -m pip install aiosmtpd).
 """
 
 import argparse
+import ssl
 import asyncio
 import email
 import email.header
@@ -112,6 +113,18 @@ async def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--refuse", action="append", default=[])
     ap.add_argument(
+        "--starttls",
+        nargs=2,
+        metavar=("CERT", "KEY"),
+        help="offer STARTTLS with this certificate and key, and require it before MAIL",
+    )
+    ap.add_argument(
+        "--tls",
+        nargs=2,
+        metavar=("CERT", "KEY"),
+        help="speak TLS from the first byte (implicit TLS) with this certificate and key",
+    )
+    ap.add_argument(
         "--hang",
         action="store_true",
         help="accept connections but never answer (to test client timeouts)",
@@ -120,14 +133,29 @@ async def main():
     os.makedirs(args.dir, exist_ok=True)
     sink = Sink(args.dir, args.refuse)
     loop = asyncio.get_running_loop()
+    def context(pair):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(pair[0], pair[1])
+        return ctx
+
     if args.hang:
         factory = asyncio.Protocol
+    elif args.starttls:
+        ctx = context(args.starttls)
+        factory = lambda: SMTP(
+            sink,
+            hostname="sink.test",
+            decode_data=False,
+            tls_context=ctx,
+            require_starttls=True,
+        )
     else:
         factory = lambda: SMTP(sink, hostname="sink.test", decode_data=False)
     server = await loop.create_server(
         factory,
         host="127.0.0.1",
         port=args.port,
+        ssl=context(args.tls) if args.tls else None,
     )
     port = server.sockets[0].getsockname()[1]
     sink.log(f"listening on 127.0.0.1:{port}")

@@ -10,7 +10,7 @@
 use lettre::Transport;
 use lettre::transport::smtp::SmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 
 use super::Outgoing;
@@ -96,11 +96,20 @@ impl SmtpDeliverer {
         let tls = match config.tls {
             TlsMode::None => Tls::None,
             TlsMode::StartTls | TlsMode::Tls => {
-                let params =
-                    TlsParameters::new(config.host.clone()).map_err(|e| SendError::Tls {
-                        relay: relay.clone(),
-                        reason: e.to_string(),
+                let tls_error = |reason: String| SendError::Tls {
+                    relay: relay.clone(),
+                    reason,
+                };
+                let mut builder = TlsParameters::builder(config.host.clone());
+                if let Some(path) = &config.ca_file {
+                    let pem = std::fs::read(path).map_err(|e| {
+                        tls_error(format!("cannot read smtp.ca_file {}: {e}", path.display()))
                     })?;
+                    let cert = Certificate::from_pem(&pem)
+                        .map_err(|e| tls_error(format!("smtp.ca_file {}: {e}", path.display())))?;
+                    builder = builder.add_root_certificate(cert);
+                }
+                let params = builder.build().map_err(|e| tls_error(e.to_string()))?;
                 if config.tls == TlsMode::StartTls {
                     Tls::Required(params)
                 } else {
