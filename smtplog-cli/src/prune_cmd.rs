@@ -1,6 +1,7 @@
-//! `smtplog prune`: delete records older than the retention window (the configuration's
-//! `policy.retention_days`, or `--keep-days`). The window ends today in the configured
-//! zone and holds `retention_days` calendar days, as the query page's policy does.
+//! `smtplog prune`: delete records, and the record of warnings sent, older than the
+//! retention window (the configuration's `policy.retention_days`, or `--keep-days`). The
+//! window ends today in the configured zone and holds `retention_days` calendar days, as
+//! the policy for queries does.
 
 use std::io::{self, Write};
 
@@ -35,9 +36,10 @@ pub(crate) fn run(cli: &Cli, args: &PruneArgs) -> Result<(), Failure> {
     let mut store =
         Store::open(&cli.db).with_context(|| format!("cannot open {}", cli.db.display()))?;
     let deleted = store.prune(cutoff)?;
+    let warnings = store.prune_warnings(oldest)?;
     writeln!(
         io::stdout().lock(),
-        "deleted {deleted} records logged before {oldest} ({})",
+        "deleted {deleted} records logged before {oldest} ({}) and {warnings} warnings of days before it",
         tz.name()
     )?;
     Ok(())

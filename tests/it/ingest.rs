@@ -391,7 +391,11 @@ fn prune_deletes_records_older_than_the_retention_window_only() {
     // ... and outside a window of one day.
     let out = cli(&db, &["prune", "--keep-days", "1"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("deleted {before} records")));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with(&format!("deleted {before} records")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert_eq!(Store::open(&db).unwrap().count_records().unwrap(), 0);
     let out = cli(&db, &["prune", "--keep-days", "0"]);
     assert_eq!(out.status.code(), Some(1));

@@ -196,6 +196,16 @@ impl Store {
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
+
+    /// Forgets the warnings of days before `oldest` (outside the retention window, where
+    /// no warning can be sent again); returns how many.
+    pub fn prune_warnings(&mut self, oldest: NaiveDate) -> Result<u64> {
+        let n = self.conn.execute(
+            "DELETE FROM warnings WHERE day < ?1",
+            params![day_key(oldest)],
+        )?;
+        Ok(n as u64)
+    }
 }
 
 #[cfg(test)]
@@ -208,6 +218,26 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn warnings_of_days_before_the_retention_window_are_forgotten() {
+        let mut store = Store::open_in_memory().unwrap();
+        let c = Counts::default();
+        let now = at("2024-03-05T01:00:00Z");
+        for day in ["2024-03-01", "2024-03-02", "2024-03-03"] {
+            assert!(
+                store
+                    .claim_warning("a@x.edu", d(day), &c, now, now)
+                    .unwrap()
+            );
+            store
+                .mark_warning_sent("a@x.edu", d(day), now, "<id@host>")
+                .unwrap();
+        }
+        assert_eq!(store.prune_warnings(d("2024-03-03")).unwrap(), 2);
+        assert!(store.sent_warnings(d("2024-03-02")).unwrap().is_empty());
+        assert_eq!(store.sent_warnings(d("2024-03-03")).unwrap().len(), 1);
     }
 
     #[test]
