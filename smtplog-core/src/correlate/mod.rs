@@ -230,20 +230,7 @@ impl Correlator {
                     return;
                 }
                 let key = self.key(entry, queue_id.as_str());
-                // A client= for a message that was already queued is a reused ID whose
-                // `removed` line was not seen: the old message is finished.
-                if self
-                    .messages
-                    .get(&key)
-                    .is_some_and(|m| m.started && m.queued)
-                {
-                    self.finish(&key);
-                }
-                let m = self.touch(&key, at, out);
-                m.started = true;
-                if m.client_ip.is_none() {
-                    m.client_ip = Some(client.addr.to_string());
-                }
+                let m = self.start(&key, at, client.addr, out);
                 if let Some(user) = sasl_username {
                     m.sasl_user = Some(user.to_string());
                     m.own_sasl = true;
@@ -254,19 +241,9 @@ impl Correlator {
                 }
             }
             Event::Pickup { queue_id, .. } => {
+                // Local submission: the client is this host.
                 let key = self.key(entry, queue_id.as_str());
-                if self
-                    .messages
-                    .get(&key)
-                    .is_some_and(|m| m.started && m.queued)
-                {
-                    self.finish(&key);
-                }
-                let m = self.touch(&key, at, out);
-                m.started = true;
-                if m.client_ip.is_none() {
-                    m.client_ip = Some("127.0.0.1".to_string());
-                }
+                self.start(&key, at, "127.0.0.1", out);
             }
             Event::MessageId {
                 queue_id,
@@ -393,6 +370,31 @@ impl Correlator {
             message_id: m.and_then(|m| m.message_id.clone()),
             orphan: !m.is_some_and(|m| m.started),
         }
+    }
+
+    /// The start of a submission (smtpd `client=` or pickup) from `client_ip`. A start for
+    /// a message that was already queued is a reused ID whose `removed` line was not seen:
+    /// the old message is finished first.
+    fn start(
+        &mut self,
+        key: &Key,
+        at: DateTime<Utc>,
+        client_ip: &str,
+        out: &mut Vec<Output>,
+    ) -> &mut MessageState {
+        if self
+            .messages
+            .get(key)
+            .is_some_and(|m| m.started && m.queued)
+        {
+            self.finish(key);
+        }
+        let m = self.touch(key, at, out);
+        m.started = true;
+        if m.client_ip.is_none() {
+            m.client_ip = Some(client_ip.to_string());
+        }
+        m
     }
 
     /// Returns the state of `key`, creating it (from a pending hop link if there is one,
