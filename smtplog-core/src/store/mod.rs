@@ -263,34 +263,26 @@ impl Store {
         }
         let mut id = None;
         if let Some(s) = &batch.source {
+            // A new source (id 0) gets its row ID here; a known one is updated in place.
+            tx.execute(
+                "INSERT INTO sources (id, head, offset, lines, name, year, last_month)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET head = excluded.head, offset = excluded.offset,
+                   lines = excluded.lines, name = excluded.name, year = excluded.year,
+                   last_month = excluded.last_month",
+                params![
+                    (s.id > 0).then_some(s.id),
+                    s.head,
+                    s.offset as i64,
+                    s.lines as i64,
+                    s.name,
+                    s.year,
+                    s.last_month.map(i64::from)
+                ],
+            )?;
             id = Some(if s.id > 0 {
-                tx.execute(
-                    "UPDATE sources SET head = ?1, offset = ?2, lines = ?3, name = ?4, year = ?5,
-                       last_month = ?6 WHERE id = ?7",
-                    params![
-                        s.head,
-                        s.offset as i64,
-                        s.lines as i64,
-                        s.name,
-                        s.year,
-                        s.last_month.map(i64::from),
-                        s.id
-                    ],
-                )?;
                 s.id
             } else {
-                tx.execute(
-                    "INSERT INTO sources (head, offset, lines, name, year, last_month)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        s.head,
-                        s.offset as i64,
-                        s.lines as i64,
-                        s.name,
-                        s.year,
-                        s.last_month.map(i64::from)
-                    ],
-                )?;
                 tx.last_insert_rowid()
             });
         }
