@@ -14,7 +14,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use rustc_hash::FxHashSet;
+
 use crate::correlate::{Change, MessageKey, Relink, Saved};
+use crate::parse::QueueId;
 use crate::record::{Record, Status};
 
 pub use warnings::{SentWarning, WarningState};
@@ -200,9 +203,16 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                    ?17)",
             )?;
+            let mut first_of = tx.prepare_cached(
+                "INSERT INTO queue_ids (queue_id, first_id, sender, first_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut span: Option<Span> = None;
+            let mut seen: FxHashSet<(&str, Option<&str>)> = FxHashSet::default();
             for r in &batch.records {
+                let ms = r.time.timestamp_millis();
                 insert.execute(params![
-                    r.time.timestamp_millis(),
+                    ms,
                     r.smtp_relay,
                     r.instance,
                     r.queue_id,
@@ -220,13 +230,33 @@ impl Store {
                     r.orphan,
                     sasl_owner(r),
                 ])?;
+                let id = tx.last_insert_rowid();
+                match &mut span {
+                    Some(s) => s.add(id, ms),
+                    None => span = Some(Span::new(id, ms)),
+                }
+                if r.queue_id != QueueId::NOQUEUE.as_str()
+                    && seen.insert((&r.queue_id, r.sender.as_deref()))
+                {
+                    first_of.execute(params![r.queue_id, id, r.sender, ms])?;
+                }
+            }
+            if let Some(s) = span {
+                tx.prepare_cached(
+                    "INSERT INTO record_spans (first_id, last_id, min_ms, max_ms)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![s.first_id, s.last_id, s.min_ms, s.max_ms])?;
             }
             let mut relink = tx.prepare_cached(
                 "UPDATE records SET sender_ip = ?1, sasl_user = ?2,
                    sasl_owner = CASE WHEN instr(?2, '@') > 0 AND sender IS NOT lower(?2)
                                      THEN lower(?2) END,
                    orig_recipient = COALESCE(orig_recipient, ?3), orphan = 0
-                 WHERE smtp_relay = ?4 AND instance = ?5 AND queue_id = ?6 AND time_ms >= ?7",
+                 WHERE id IN (SELECT r.id FROM queue_ids q CROSS JOIN records r
+                               WHERE q.queue_id = ?6 AND r.sender IS q.sender
+                                 AND r.time_ms >= max(q.first_ms, ?7) AND r.queue_id = ?6
+                                 AND r.smtp_relay = ?4 AND r.instance = ?5)",
             )?;
             for l in &batch.relinks {
                 relink.execute(params![
@@ -359,7 +389,10 @@ impl Store {
         self.select_records(
             concat!(
                 select_records!(),
-                " WHERE queue_id = ?1 ORDER BY time_ms, id"
+                " WHERE id IN (SELECT r.id FROM queue_ids q CROSS JOIN records r
+                                WHERE q.queue_id = ?1 AND r.sender IS q.sender
+                                  AND r.time_ms >= q.first_ms AND r.queue_id = ?1)
+                  ORDER BY time_ms, id"
             ),
             params![queue_id],
         )
@@ -415,12 +448,27 @@ impl Store {
             as u64)
     }
 
-    /// Deletes records logged before `before`; returns how many.
+    /// Deletes records logged before `before`, and the summaries that no longer
+    /// describe any record; returns how many records.
     pub fn prune(&mut self, before: DateTime<Utc>) -> Result<u64> {
-        let n = self.conn.execute(
-            "DELETE FROM records WHERE time_ms < ?1",
-            params![before.timestamp_millis()],
+        let tx = self.conn.transaction()?;
+        let ms = before.timestamp_millis();
+        let n = tx.execute(
+            "DELETE FROM records WHERE id IN (
+                 SELECT r.id FROM record_spans s CROSS JOIN records r
+                  WHERE s.min_ms < ?1 AND r.id BETWEEN s.first_id AND s.last_id
+                    AND r.time_ms < ?1)",
+            params![ms],
         )?;
+        tx.execute("DELETE FROM record_spans WHERE max_ms < ?1", params![ms])?;
+        tx.execute(
+            "DELETE FROM queue_ids WHERE first_ms < ?1 AND NOT EXISTS (
+                 SELECT 1 FROM records r
+                  WHERE r.sender IS queue_ids.sender AND r.time_ms >= queue_ids.first_ms
+                    AND r.queue_id = queue_ids.queue_id)",
+            params![ms],
+        )?;
+        tx.commit()?;
         Ok(n as u64)
     }
 
@@ -442,6 +490,32 @@ impl Store {
             params![key, value],
         )?;
         Ok(())
+    }
+}
+
+/// The row IDs and times of the records one batch wrote.
+struct Span {
+    first_id: i64,
+    last_id: i64,
+    min_ms: i64,
+    max_ms: i64,
+}
+
+impl Span {
+    fn new(id: i64, ms: i64) -> Span {
+        Span {
+            first_id: id,
+            last_id: id,
+            min_ms: ms,
+            max_ms: ms,
+        }
+    }
+
+    fn add(&mut self, id: i64, ms: i64) {
+        self.first_id = self.first_id.min(id);
+        self.last_id = self.last_id.max(id);
+        self.min_ms = self.min_ms.min(ms);
+        self.max_ms = self.max_ms.max(ms);
     }
 }
 
@@ -503,4 +577,192 @@ fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
             orphan: r.get(16)?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn record(time: &str, queue_id: &str, sender: Option<&str>, status: Status) -> Record {
+        Record {
+            time: at(time),
+            smtp_relay: "relay1".into(),
+            instance: "postfix".into(),
+            queue_id: queue_id.into(),
+            sender: sender.map(str::to_string),
+            sender_ip: Some("192.0.2.7".into()),
+            sasl_user: None,
+            recipient: Some("to@example.org".into()),
+            orig_recipient: None,
+            status,
+            dsn: Some("2.0.0".into()),
+            relay: Some("mx.example.org[192.0.2.1]:25".into()),
+            delay: Some(1.5),
+            response: Some("250 ok".into()),
+            message_id: Some("<m@x>".into()),
+            orphan: false,
+        }
+    }
+
+    /// A message deferred on day 1 and delivered on day 3, in two batches; another
+    /// sender's message on day 2; an orphan (no sender) on day 3; a refused submission;
+    /// a message deferred on day 1 and delivered on day 3 within one batch.
+    fn batches() -> Vec<Vec<Record>> {
+        vec![
+            vec![
+                record(
+                    "2024-03-01T10:00:00Z",
+                    "AAA1",
+                    Some("a@x.edu"),
+                    Status::Deferred,
+                ),
+                record(
+                    "2024-03-01T11:00:00Z",
+                    "DDD4",
+                    Some("a@x.edu"),
+                    Status::Deferred,
+                ),
+                record(
+                    "2024-03-03T11:00:00Z",
+                    "DDD4",
+                    Some("a@x.edu"),
+                    Status::Sent,
+                ),
+                record(
+                    "2024-03-01T10:00:00Z",
+                    "NOQUEUE",
+                    Some("a@x.edu"),
+                    Status::AuthBlk,
+                ),
+                record(
+                    "2024-03-02T09:00:00Z",
+                    "BBB2",
+                    Some("b@x.edu"),
+                    Status::Sent,
+                ),
+            ],
+            vec![
+                record(
+                    "2024-03-03T08:00:00Z",
+                    "AAA1",
+                    Some("a@x.edu"),
+                    Status::Sent,
+                ),
+                record("2024-03-03T08:30:00Z", "CCC3", None, Status::Sent),
+            ],
+        ]
+    }
+
+    fn queue_ids(store: &Store, queue_id: &str) -> Vec<(String, Status)> {
+        store
+            .records_of_queue_id(queue_id)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.record.time.to_rfc3339(), s.record.status))
+            .collect()
+    }
+
+    fn commit_all(store: &mut Store) {
+        for records in batches() {
+            store
+                .commit(&Batch {
+                    records,
+                    ..Batch::default()
+                })
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn a_queue_id_finds_its_records_across_batches_and_senders() {
+        let mut store = Store::open_in_memory().unwrap();
+        commit_all(&mut store);
+        assert_eq!(
+            queue_ids(&store, "AAA1"),
+            [
+                ("2024-03-01T10:00:00+00:00".to_string(), Status::Deferred),
+                ("2024-03-03T08:00:00+00:00".to_string(), Status::Sent)
+            ]
+        );
+        assert_eq!(
+            queue_ids(&store, "CCC3").len(),
+            1,
+            "a record without sender"
+        );
+        assert!(queue_ids(&store, "NOQUEUE").is_empty());
+        assert!(queue_ids(&store, "ZZZ9").is_empty());
+    }
+
+    #[test]
+    fn a_partial_prune_keeps_the_later_records_and_their_summaries() {
+        let mut store = Store::open_in_memory().unwrap();
+        commit_all(&mut store);
+        assert_eq!(store.prune(at("2024-03-02T00:00:00Z")).unwrap(), 3);
+        assert_eq!(store.count_records().unwrap(), 4);
+        // The message that spans the cut keeps its later delivery.
+        assert_eq!(
+            queue_ids(&store, "AAA1"),
+            [("2024-03-03T08:00:00+00:00".to_string(), Status::Sent)]
+        );
+        assert_eq!(
+            queue_ids(&store, "DDD4"),
+            [("2024-03-03T11:00:00+00:00".to_string(), Status::Sent)]
+        );
+        assert_eq!(queue_ids(&store, "BBB2").len(), 1);
+        let day3 = store
+            .counts_by_owner(at("2024-03-03T00:00:00Z"), at("2024-03-04T00:00:00Z"))
+            .unwrap();
+        assert_eq!(day3.len(), 1);
+        assert_eq!(day3[0].0, "a@x.edu");
+        assert_eq!(day3[0].1.0[Status::Sent.index()], 2);
+        // Pruning everything leaves no summaries behind.
+        assert_eq!(store.prune(at("2025-01-01T00:00:00Z")).unwrap(), 4);
+        let left: i64 = store
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM record_spans) + (SELECT count(*) FROM queue_ids)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn upgrading_a_version_2_file_summarises_its_records() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        schema::migrate_to(&mut conn, 2).unwrap();
+        for (i, r) in batches().into_iter().flatten().enumerate() {
+            conn.execute(
+                "INSERT INTO records (time_ms, smtp_relay, instance, queue_id, sender, status)
+                 VALUES (?1, 'relay1', 'postfix', ?2, ?3, ?4)",
+                params![
+                    r.time.timestamp_millis(),
+                    r.queue_id,
+                    r.sender,
+                    r.status.index() as i64
+                ],
+            )
+            .unwrap();
+            assert_eq!(conn.last_insert_rowid(), i as i64 + 1);
+        }
+        schema::migrate(&mut conn).unwrap();
+        let store = Store { conn };
+        assert_eq!(store.schema_version().unwrap(), schema::VERSION);
+        assert_eq!(queue_ids(&store, "AAA1").len(), 2);
+        assert_eq!(queue_ids(&store, "CCC3").len(), 1);
+        let all = store
+            .counts_by_owner(at("2024-03-01T00:00:00Z"), at("2024-03-04T00:00:00Z"))
+            .unwrap();
+        let owners: Vec<(&str, u64)> = all
+            .iter()
+            .map(|(o, c)| (o.as_str(), c.0.iter().sum()))
+            .collect();
+        assert_eq!(owners, [("a@x.edu", 5), ("b@x.edu", 1)]);
+        assert_eq!(queue_ids(&store, "DDD4").len(), 2);
+    }
 }

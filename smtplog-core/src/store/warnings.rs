@@ -45,20 +45,25 @@ fn day_key(day: NaiveDate) -> String {
 impl Store {
     /// The counts of every owner (envelope sender, or SASL user that is another address)
     /// of the records logged in `[from, to)`, by owner. Owners are lower-case; records
-    /// without a sender (orphans, refused SASL logins) belong to nobody here. One scan of
-    /// the time index (`records_time`).
+    /// without a sender (orphans, refused SASL logins) belong to nobody here. Reads the
+    /// row-ID ranges of the batches whose spans overlap the range.
     pub fn counts_by_owner(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<(String, Counts)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT owner, status, count(*) FROM (
-                 SELECT sender AS owner, status FROM records INDEXED BY records_time
-                  WHERE time_ms >= ?1 AND time_ms < ?2 AND sender IS NOT NULL AND sender <> ''
+            "WITH recent AS (
+                 SELECT r.sender, r.sasl_owner, r.status
+                   FROM record_spans s CROSS JOIN records r
+                  WHERE s.max_ms >= ?1 AND s.min_ms < ?2
+                    AND r.id BETWEEN s.first_id AND s.last_id
+                    AND r.time_ms >= ?1 AND r.time_ms < ?2)
+             SELECT owner, status, count(*) FROM (
+                 SELECT sender AS owner, status FROM recent
+                  WHERE sender IS NOT NULL AND sender <> ''
                  UNION ALL
-                 SELECT sasl_owner, status FROM records INDEXED BY records_time
-                  WHERE time_ms >= ?1 AND time_ms < ?2 AND sasl_owner IS NOT NULL
+                 SELECT sasl_owner, status FROM recent WHERE sasl_owner IS NOT NULL
              )
              GROUP BY owner, status ORDER BY owner",
         )?;
