@@ -2,6 +2,9 @@
 //! `main` maps errors to exit codes (0 ok, 1 refused or nothing to do, 2 error) and treats
 //! a closed output pipe as success.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod config_cmd;
 mod ingest_cmd;
 mod inputs;

@@ -139,6 +139,9 @@ pub trait Progress {
 pub struct Silent;
 impl Progress for Silent {}
 
+/// The most batches the writer puts in one transaction when it has fallen behind.
+const GROUP_MAX: usize = 8;
+
 /// Ingests `inputs` (in the order given) into `store`.
 ///
 /// Reading, parsing and correlating run on the calling thread; committing batches to
@@ -157,9 +160,8 @@ pub fn ingest(
         let writer = scope.spawn(move || -> Result<u64, StoreError> {
             let mut records = 0u64;
             store.set_bulk(true)?;
-            for batch in rx {
-                store.commit(&batch)?;
-                records += batch.records.len() as u64;
+            while let Ok(first) = rx.recv() {
+                records += store.commit_group(first, GROUP_MAX, || rx.try_recv().ok())?;
             }
             store.set_bulk(false)?;
             Ok(records)

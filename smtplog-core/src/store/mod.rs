@@ -195,61 +195,93 @@ impl Store {
     /// Writes one batch in one transaction; returns the source's row ID.
     pub fn commit(&mut self, batch: &Batch) -> Result<Option<i64>> {
         let tx = self.conn.transaction()?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO records (time_ms, smtp_relay, instance, queue_id, sender, sender_ip,
+        let id = write_batch(&tx, batch)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Writes `first` and then each batch `next` gives, up to `max` batches in all, in
+    /// one transaction; returns how many records were written. Each batch is dropped
+    /// once written. A writer that falls behind its producer writes what has queued up
+    /// in one go: fewer commits rewrite the same index pages less often.
+    pub fn commit_group(
+        &mut self,
+        first: Batch,
+        max: usize,
+        mut next: impl FnMut() -> Option<Batch>,
+    ) -> Result<u64> {
+        let tx = self.conn.transaction()?;
+        let mut records = first.records.len() as u64;
+        write_batch(&tx, &first)?;
+        drop(first);
+        for _ in 1..max {
+            let Some(batch) = next() else { break };
+            write_batch(&tx, &batch)?;
+            records += batch.records.len() as u64;
+        }
+        tx.commit()?;
+        Ok(records)
+    }
+}
+
+/// Writes one batch inside `tx`: its records with their summaries, the relinks, the
+/// correlator's state changes and the input's position; returns the source's row ID.
+fn write_batch(tx: &rusqlite::Transaction<'_>, batch: &Batch) -> Result<Option<i64>> {
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO records (time_ms, smtp_relay, instance, queue_id, sender, sender_ip,
                    sasl_user, recipient, orig_recipient, status, dsn, relay, delay, response,
                    message_id, orphan, sasl_owner)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                    ?17)",
-            )?;
-            let mut first_of = tx.prepare_cached(
-                "INSERT INTO queue_ids (queue_id, first_id, sender, first_ms)
+        )?;
+        let mut first_of = tx.prepare_cached(
+            "INSERT INTO queue_ids (queue_id, first_id, sender, first_ms)
                  VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let mut span: Option<Span> = None;
-            let mut seen: FxHashSet<(&str, Option<&str>)> = FxHashSet::default();
-            for r in &batch.records {
-                let ms = r.time.timestamp_millis();
-                insert.execute(params![
-                    ms,
-                    r.smtp_relay,
-                    r.instance,
-                    r.queue_id,
-                    r.sender,
-                    r.sender_ip,
-                    r.sasl_user,
-                    r.recipient,
-                    r.orig_recipient,
-                    r.status.index() as i64,
-                    r.dsn,
-                    r.relay,
-                    r.delay,
-                    r.response,
-                    r.message_id,
-                    r.orphan,
-                    sasl_owner(r),
-                ])?;
-                let id = tx.last_insert_rowid();
-                match &mut span {
-                    Some(s) => s.add(id, ms),
-                    None => span = Some(Span::new(id, ms)),
-                }
-                if r.queue_id != QueueId::NOQUEUE.as_str()
-                    && seen.insert((&r.queue_id, r.sender.as_deref()))
-                {
-                    first_of.execute(params![r.queue_id, id, r.sender, ms])?;
-                }
+        )?;
+        let mut span: Option<Span> = None;
+        let mut seen: FxHashSet<(&str, Option<&str>)> = FxHashSet::default();
+        for r in &batch.records {
+            let ms = r.time.timestamp_millis();
+            insert.execute(params![
+                ms,
+                r.smtp_relay,
+                r.instance,
+                r.queue_id,
+                r.sender,
+                r.sender_ip,
+                r.sasl_user,
+                r.recipient,
+                r.orig_recipient,
+                r.status.index() as i64,
+                r.dsn,
+                r.relay,
+                r.delay,
+                r.response,
+                r.message_id,
+                r.orphan,
+                sasl_owner(r),
+            ])?;
+            let id = tx.last_insert_rowid();
+            match &mut span {
+                Some(s) => s.add(id, ms),
+                None => span = Some(Span::new(id, ms)),
             }
-            if let Some(s) = span {
-                tx.prepare_cached(
-                    "INSERT INTO record_spans (first_id, last_id, min_ms, max_ms)
+            if r.queue_id != QueueId::NOQUEUE.as_str()
+                && seen.insert((&r.queue_id, r.sender.as_deref()))
+            {
+                first_of.execute(params![r.queue_id, id, r.sender, ms])?;
+            }
+        }
+        if let Some(s) = span {
+            tx.prepare_cached(
+                "INSERT INTO record_spans (first_id, last_id, min_ms, max_ms)
                      VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![s.first_id, s.last_id, s.min_ms, s.max_ms])?;
-            }
-            let mut relink = tx.prepare_cached(
-                "UPDATE records SET sender_ip = ?1, sasl_user = ?2,
+            )?
+            .execute(params![s.first_id, s.last_id, s.min_ms, s.max_ms])?;
+        }
+        let mut relink = tx.prepare_cached(
+            "UPDATE records SET sender_ip = ?1, sasl_user = ?2,
                    sasl_owner = CASE WHEN instr(?2, '@') > 0 AND sender IS NOT lower(?2)
                                      THEN lower(?2) END,
                    orig_recipient = COALESCE(orig_recipient, ?3), orphan = 0
@@ -257,69 +289,68 @@ impl Store {
                                WHERE q.queue_id = ?6 AND r.sender IS q.sender
                                  AND r.time_ms >= max(q.first_ms, ?7) AND r.queue_id = ?6
                                  AND r.smtp_relay = ?4 AND r.instance = ?5)",
-            )?;
-            for l in &batch.relinks {
-                relink.execute(params![
-                    l.sender_ip,
-                    l.sasl_user,
-                    l.orig_recipient,
-                    l.key.host,
-                    l.key.instance,
-                    l.key.queue_id,
-                    l.since.timestamp_millis(),
-                ])?;
-            }
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO pending (key, state) VALUES (?1, ?2)
+        )?;
+        for l in &batch.relinks {
+            relink.execute(params![
+                l.sender_ip,
+                l.sasl_user,
+                l.orig_recipient,
+                l.key.host,
+                l.key.instance,
+                l.key.queue_id,
+                l.since.timestamp_millis(),
+            ])?;
+        }
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO pending (key, state) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET state = excluded.state",
-            )?;
-            let mut delete = tx.prepare_cached("DELETE FROM pending WHERE key = ?1")?;
-            for (key, saved) in &batch.changes {
-                let text = key.to_text();
-                match saved {
-                    Some(s) => {
-                        let json =
-                            serde_json::to_string(s).map_err(|e| StoreError::CorruptState {
-                                key: text.clone(),
-                                reason: e.to_string(),
-                            })?;
-                        upsert.execute(params![text, json])?;
-                    }
-                    None => {
-                        delete.execute(params![text])?;
-                    }
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM pending WHERE key = ?1")?;
+        for (key, saved) in &batch.changes {
+            let text = key.to_text();
+            match saved {
+                Some(s) => {
+                    let json = serde_json::to_string(s).map_err(|e| StoreError::CorruptState {
+                        key: text.clone(),
+                        reason: e.to_string(),
+                    })?;
+                    upsert.execute(params![text, json])?;
+                }
+                None => {
+                    delete.execute(params![text])?;
                 }
             }
         }
-        let mut id = None;
-        if let Some(s) = &batch.source {
-            // A new source (id 0) gets its row ID here; a known one is updated in place.
-            tx.execute(
-                "INSERT INTO sources (id, head, offset, lines, name, year, last_month)
+    }
+    let mut id = None;
+    if let Some(s) = &batch.source {
+        // A new source (id 0) gets its row ID here; a known one is updated in place.
+        tx.execute(
+            "INSERT INTO sources (id, head, offset, lines, name, year, last_month)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT(id) DO UPDATE SET head = excluded.head, offset = excluded.offset,
                    lines = excluded.lines, name = excluded.name, year = excluded.year,
                    last_month = excluded.last_month",
-                params![
-                    (s.id > 0).then_some(s.id),
-                    s.head,
-                    s.offset as i64,
-                    s.lines as i64,
-                    s.name,
-                    s.year,
-                    s.last_month.map(i64::from)
-                ],
-            )?;
-            id = Some(if s.id > 0 {
-                s.id
-            } else {
-                tx.last_insert_rowid()
-            });
-        }
-        tx.commit()?;
-        Ok(id)
+            params![
+                (s.id > 0).then_some(s.id),
+                s.head,
+                s.offset as i64,
+                s.lines as i64,
+                s.name,
+                s.year,
+                s.last_month.map(i64::from)
+            ],
+        )?;
+        id = Some(if s.id > 0 {
+            s.id
+        } else {
+            tx.last_insert_rowid()
+        });
     }
+    Ok(id)
+}
 
+impl Store {
     /// The records of `email` (as envelope sender, or as SASL user) logged in
     /// `[from, to)`, in time order.
     pub fn records_of(
