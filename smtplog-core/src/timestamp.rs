@@ -37,10 +37,21 @@ const MONTHS: [&str; 12] = [
 
 /// The month number of an English three-letter month name.
 pub(crate) fn month_number(name: &[u8]) -> Option<u8> {
-    MONTHS
-        .iter()
-        .position(|m| m.as_bytes() == name)
-        .map(|i| i as u8 + 1)
+    Some(match name {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    })
 }
 
 impl fmt::Display for Timestamp {
@@ -98,6 +109,18 @@ pub struct YearResolver {
     policy: YearPolicy,
     year: i32,
     last_month: Option<u8>,
+    /// The last local minute resolved, when the zone's offset is the same all through it:
+    /// the lines of one minute then skip the time-zone lookup.
+    minute: Option<Minute>,
+}
+
+/// A local minute with one UTC offset from its first second to its last.
+#[derive(Clone, Copy, Debug)]
+struct Minute {
+    /// Year, month, day, hour, minute.
+    key: (i32, u8, u8, u8, u8),
+    start: NaiveDateTime,
+    offset: FixedOffset,
 }
 
 impl YearResolver {
@@ -112,6 +135,7 @@ impl YearResolver {
             policy,
             year,
             last_month: None,
+            minute: None,
         }
     }
 
@@ -132,6 +156,7 @@ impl YearResolver {
             policy,
             year,
             last_month,
+            minute: None,
         }
     }
 
@@ -152,15 +177,29 @@ impl YearResolver {
                 second,
             } => {
                 let year = self.year_of(month);
+                let key = (year, month, day, hour, minute);
+                let second = second.min(59);
+                if let Some(m) = self.minute.filter(|m| m.key == key) {
+                    let naive = m.start + chrono::Duration::seconds(i64::from(second));
+                    return m.offset.from_local_datetime(&naive).single();
+                }
                 let date = NaiveDate::from_ymd_opt(year, u32::from(month), u32::from(day))?;
-                let naive = date.and_hms_opt(
-                    u32::from(hour),
-                    u32::from(minute),
-                    u32::from(second.min(59)),
-                )?;
+                let start = date.and_hms_opt(u32::from(hour), u32::from(minute), 0)?;
+                let naive = start + chrono::Duration::seconds(i64::from(second));
+                self.minute = self.steady_minute(key, start);
                 Some(local_to_fixed(self.zone, naive))
             }
         }
+    }
+
+    /// The minute starting at `start`, when its first and last seconds are each one
+    /// instant with the same offset (no zone transition inside it).
+    fn steady_minute(&self, key: (i32, u8, u8, u8, u8), start: NaiveDateTime) -> Option<Minute> {
+        let first = self.zone.from_local_datetime(&start).single()?;
+        let end = start + chrono::Duration::seconds(59);
+        let last = self.zone.from_local_datetime(&end).single()?;
+        let offset = first.offset().fix();
+        (offset == last.offset().fix()).then_some(Minute { key, start, offset })
     }
 
     fn year_of(&mut self, month: u8) -> i32 {
@@ -220,6 +259,7 @@ use chrono::Offset as _;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Timelike;
 
     fn syslog(month: u8, day: u8) -> Timestamp {
         Timestamp::Syslog {
@@ -302,5 +342,45 @@ mod tests {
             gap.with_timezone(&chrono::Utc).to_rfc3339(),
             "2024-03-31T01:30:00+00:00"
         );
+    }
+
+    /// The resolver reuses a minute's offset for the lines of that minute; around DST
+    /// changes (and in a zone that moves by 30 minutes) each second still resolves as
+    /// the zone says.
+    #[test]
+    fn every_second_around_a_zone_transition_resolves_as_the_zone_says() {
+        let cases = [
+            ("Europe/Berlin", "2024-03-31 01:58:00"),
+            ("Europe/Berlin", "2024-10-27 01:58:00"),
+            ("Australia/Lord_Howe", "2024-04-07 01:28:00"),
+            ("Australia/Lord_Howe", "2024-10-06 01:58:00"),
+        ];
+        for (name, from) in cases {
+            let zone: Tz = name.parse().unwrap();
+            let start = NaiveDateTime::parse_from_str(from, "%Y-%m-%d %H:%M:%S").unwrap();
+            let mut years = YearResolver::new(zone, YearPolicy::Starting(start.year()));
+            let mut transitions = 0;
+            let mut last_offset = None;
+            for s in 0..(3 * 3600) {
+                let naive = start + chrono::Duration::seconds(s);
+                let ts = Timestamp::Syslog {
+                    month: naive.month() as u8,
+                    day: naive.day() as u8,
+                    hour: naive.hour() as u8,
+                    minute: naive.minute() as u8,
+                    second: naive.second() as u8,
+                };
+                let expected = local_to_fixed(zone, naive);
+                assert_eq!(years.resolve(&ts), Some(expected), "{name} {naive}");
+                if last_offset.is_some_and(|o| o != *expected.offset()) {
+                    transitions += 1;
+                }
+                last_offset = Some(*expected.offset());
+            }
+            assert_eq!(
+                transitions, 1,
+                "{name} {from}: the range crosses one transition"
+            );
+        }
     }
 }

@@ -19,7 +19,7 @@ pub use event::{
     Action, ActionForm, Client, Delivery, DeliveryStatus, Entry, Event, Header, NoteClass, Program,
     QueueId,
 };
-pub use stats::{ParseStats, SAMPLES_KEPT};
+pub use stats::{KindCounts, ParseStats, SAMPLES_KEPT};
 
 /// The longest line the parser reads; longer lines are [`Malformed::TooLong`].
 /// Postfix's own logger truncates at 2,000 bytes and syslog daemons at 8 KiB or so.
@@ -142,7 +142,8 @@ pub fn parse_line(line: &str) -> Parsed<'_> {
 /// any invalid sequence becomes U+FFFD (Postfix logs non-printable bytes as `?`, so
 /// such bytes come from other programs or damaged files).
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
+    // simdutf8 checks a valid line several times faster than `std::str::from_utf8`.
+    match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(bytes),
     }

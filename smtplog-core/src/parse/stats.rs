@@ -9,6 +9,68 @@ use super::Parsed;
 /// How many sample lines of each bad outcome are kept by default.
 pub const SAMPLES_KEPT: usize = 5;
 
+/// Counts by event kind. Kinds are the `&'static str` names of [`super::Event::kind`], a
+/// few dozen at most, so a short list found by address beats a map on every line.
+#[derive(Clone, Debug, Default)]
+pub struct KindCounts(Vec<(&'static str, u64)>);
+
+impl KindCounts {
+    /// Adds `n` to `kind`.
+    pub fn add(&mut self, kind: &'static str, n: u64) {
+        let found = self
+            .0
+            .iter()
+            .position(|(k, _)| std::ptr::eq(*k, kind))
+            .or_else(|| self.0.iter().position(|(k, _)| *k == kind));
+        match found {
+            Some(i) => self.0[i].1 += n,
+            None => self.0.push((kind, n)),
+        }
+    }
+
+    /// The count of `kind` (0 when never seen).
+    pub fn get(&self, kind: &str) -> u64 {
+        self.0
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Kinds and counts, by kind name.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        self.sorted().into_iter()
+    }
+
+    /// The counts, in the order of [`KindCounts::iter`].
+    pub fn values(&self) -> impl Iterator<Item = u64> + '_ {
+        self.iter().map(|(_, n)| n)
+    }
+
+    fn sorted(&self) -> BTreeMap<&'static str, u64> {
+        let mut map = BTreeMap::new();
+        for &(k, n) in &self.0 {
+            *map.entry(k).or_insert(0) += n;
+        }
+        map
+    }
+}
+
+impl PartialEq for KindCounts {
+    fn eq(&self, other: &Self) -> bool {
+        self.sorted() == other.sorted()
+    }
+}
+
+impl Eq for KindCounts {}
+
+impl serde::Serialize for KindCounts {
+    /// A JSON object from kind to count, keys in order.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.sorted().serialize(serializer)
+    }
+}
+
 /// What a parse run saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseStats {
@@ -25,7 +87,7 @@ pub struct ParseStats {
     /// Postfix lines of no known shape.
     pub unrecognized_postfix: u64,
     /// Recognised Postfix lines by event kind.
-    pub by_kind: BTreeMap<&'static str, u64>,
+    pub by_kind: KindCounts,
     /// Up to [`SAMPLES_KEPT`] malformed lines, with their reason.
     pub malformed_samples: Vec<String>,
     /// Up to [`SAMPLES_KEPT`] unrecognised Postfix lines.
@@ -60,7 +122,7 @@ impl ParseStats {
         match parsed {
             Parsed::Entry(entry) => {
                 self.postfix_lines += 1;
-                *self.by_kind.entry(entry.event.kind()).or_insert(0) += 1;
+                self.by_kind.add(entry.event.kind(), 1);
             }
             Parsed::Unrecognized { .. } => {
                 self.postfix_lines += 1;
@@ -106,8 +168,8 @@ impl AddAssign<&ParseStats> for ParseStats {
         self.skipped += other.skipped;
         self.malformed += other.malformed;
         self.unrecognized_postfix += other.unrecognized_postfix;
-        for (kind, n) in &other.by_kind {
-            *self.by_kind.entry(kind).or_insert(0) += n;
+        for (kind, n) in other.by_kind.iter() {
+            self.by_kind.add(kind, n);
         }
         for s in &other.malformed_samples {
             keep(&mut self.malformed_samples, self.samples_kept, s.clone());
