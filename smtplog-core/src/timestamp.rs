@@ -109,17 +109,18 @@ pub struct YearResolver {
     policy: YearPolicy,
     year: i32,
     last_month: Option<u8>,
-    /// The last local minute resolved, when the zone's offset is the same all through it:
-    /// the lines of one minute then skip the time-zone lookup.
-    minute: Option<Minute>,
+    /// The last local hour resolved, when the zone's offset is the same all through it:
+    /// the lines of one hour then skip the time-zone lookup.
+    hour: Option<Hour>,
 }
 
-/// A local minute with one UTC offset from its first second to its last.
+/// A local hour with one UTC offset from its first second to its last.
 #[derive(Clone, Copy, Debug)]
-struct Minute {
-    /// Year, month, day, hour, minute.
-    key: (i32, u8, u8, u8, u8),
-    start: NaiveDateTime,
+struct Hour {
+    /// Year, month, day, hour.
+    key: (i32, u8, u8, u8),
+    /// The Unix time of the hour's first second.
+    start: i64,
     offset: FixedOffset,
 }
 
@@ -135,7 +136,7 @@ impl YearResolver {
             policy,
             year,
             last_month: None,
-            minute: None,
+            hour: None,
         }
     }
 
@@ -156,7 +157,7 @@ impl YearResolver {
             policy,
             year,
             last_month,
-            minute: None,
+            hour: None,
         }
     }
 
@@ -177,29 +178,36 @@ impl YearResolver {
                 second,
             } => {
                 let year = self.year_of(month);
-                let key = (year, month, day, hour, minute);
-                let second = second.min(59);
-                if let Some(m) = self.minute.filter(|m| m.key == key) {
-                    let naive = m.start + chrono::Duration::seconds(i64::from(second));
-                    return m.offset.from_local_datetime(&naive).single();
+                let key = (year, month, day, hour);
+                let into_hour = i64::from(minute) * 60 + i64::from(second.min(59));
+                if self.hour.is_none_or(|h| h.key != key) {
+                    let date = NaiveDate::from_ymd_opt(year, u32::from(month), u32::from(day))?;
+                    let start = date.and_hms_opt(u32::from(hour), 0, 0)?;
+                    self.hour = self.steady_hour(key, start);
+                    if self.hour.is_none() {
+                        let naive = start + chrono::Duration::seconds(into_hour);
+                        return Some(local_to_fixed(self.zone, naive));
+                    }
                 }
-                let date = NaiveDate::from_ymd_opt(year, u32::from(month), u32::from(day))?;
-                let start = date.and_hms_opt(u32::from(hour), u32::from(minute), 0)?;
-                let naive = start + chrono::Duration::seconds(i64::from(second));
-                self.minute = self.steady_minute(key, start);
-                Some(local_to_fixed(self.zone, naive))
+                let h = self.hour?;
+                let utc = DateTime::from_timestamp(h.start + into_hour, 0)?;
+                Some(utc.with_timezone(&h.offset))
             }
         }
     }
 
-    /// The minute starting at `start`, when its first and last seconds are each one
-    /// instant with the same offset (no zone transition inside it).
-    fn steady_minute(&self, key: (i32, u8, u8, u8, u8), start: NaiveDateTime) -> Option<Minute> {
+    /// The hour starting at `start`, when its first and last seconds are each one instant
+    /// with the same offset (no zone transition inside it).
+    fn steady_hour(&self, key: (i32, u8, u8, u8), start: NaiveDateTime) -> Option<Hour> {
         let first = self.zone.from_local_datetime(&start).single()?;
-        let end = start + chrono::Duration::seconds(59);
+        let end = start + chrono::Duration::seconds(3599);
         let last = self.zone.from_local_datetime(&end).single()?;
         let offset = first.offset().fix();
-        (offset == last.offset().fix()).then_some(Minute { key, start, offset })
+        (offset == last.offset().fix()).then_some(Hour {
+            key,
+            start: first.timestamp(),
+            offset,
+        })
     }
 
     fn year_of(&mut self, month: u8) -> i32 {
@@ -344,7 +352,7 @@ mod tests {
         );
     }
 
-    /// The resolver reuses a minute's offset for the lines of that minute; around DST
+    /// The resolver reuses an hour's offset for the lines of that hour; around DST
     /// changes (and in a zone that moves by 30 minutes) each second still resolves as
     /// the zone says.
     #[test]
