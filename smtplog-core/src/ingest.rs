@@ -338,6 +338,9 @@ fn stream(
                 years: &YearResolver|
      -> Result<(), IngestError> {
         let mut full = std::mem::take(batch);
+        // The next batch will be about as large: growing it from empty would copy its
+        // records again at every doubling.
+        batch.records.reserve(full.records.len());
         full.changes = correlator.take_changes();
         let (y, m) = years.state();
         let mut s = src.clone();
