@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 
 use crate::correlate::{Change, MessageKey, Relink, Saved};
 use crate::parse::QueueId;
@@ -101,9 +101,10 @@ pub struct StoredRecord {
 /// reads).
 macro_rules! select_records {
     () => {
-        "SELECT id, time_ms, smtp_relay, instance, queue_id, sender, sender_ip, sasl_user, \
-         recipient, orig_recipient, status, dsn, relay, delay, response, message_id, orphan \
-         FROM records"
+        "SELECT r.id, r.time_ms, m.smtp_relay, m.instance, m.queue_id, r.sender, m.sender_ip, \
+         m.sasl_user, r.recipient, r.orig_recipient, r.status, r.dsn, r.relay, r.delay, \
+         r.response, m.message_id, m.orphan \
+         FROM records r JOIN messages m ON m.id = r.message"
     };
 }
 
@@ -202,7 +203,7 @@ impl Store {
     }
 
     /// Writes `first` and then each batch `next` gives, up to `max` batches in all, in
-    /// one transaction; returns how many records were written. Each batch is dropped
+    /// one transaction; returns how many records were written. Each batch goes to `done`
     /// once written. A writer that falls behind its producer writes what has queued up
     /// in one go: fewer commits rewrite the same index pages less often.
     pub fn commit_group(
@@ -210,15 +211,17 @@ impl Store {
         first: Batch,
         max: usize,
         mut next: impl FnMut() -> Option<Batch>,
+        mut done: impl FnMut(Batch),
     ) -> Result<u64> {
         let tx = self.conn.transaction()?;
         let mut records = first.records.len() as u64;
         write_batch(&tx, &first)?;
-        drop(first);
+        done(first);
         for _ in 1..max {
             let Some(batch) = next() else { break };
             write_batch(&tx, &batch)?;
             records += batch.records.len() as u64;
+            done(batch);
         }
         tx.commit()?;
         Ok(records)
@@ -229,78 +232,9 @@ impl Store {
 /// correlator's state changes and the input's position; returns the source's row ID.
 fn write_batch(tx: &rusqlite::Transaction<'_>, batch: &Batch) -> Result<Option<i64>> {
     {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO records (time_ms, smtp_relay, instance, queue_id, sender, sender_ip,
-                   sasl_user, recipient, orig_recipient, status, dsn, relay, delay, response,
-                   message_id, orphan, sasl_owner)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                   ?17)",
-        )?;
-        let mut first_of = tx.prepare_cached(
-            "INSERT INTO queue_ids (queue_id, first_id, sender, first_ms)
-                 VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        let mut span: Option<Span> = None;
-        let mut seen: FxHashSet<(&str, Option<&str>)> = FxHashSet::default();
-        for r in &batch.records {
-            let ms = r.time.timestamp_millis();
-            insert.execute(params![
-                ms,
-                r.smtp_relay,
-                r.instance,
-                r.queue_id,
-                r.sender,
-                r.sender_ip,
-                r.sasl_user,
-                r.recipient,
-                r.orig_recipient,
-                r.status.index() as i64,
-                r.dsn,
-                r.relay,
-                r.delay,
-                r.response,
-                r.message_id,
-                r.orphan,
-                sasl_owner(r),
-            ])?;
-            let id = tx.last_insert_rowid();
-            match &mut span {
-                Some(s) => s.add(id, ms),
-                None => span = Some(Span::new(id, ms)),
-            }
-            if r.queue_id != QueueId::NOQUEUE.as_str()
-                && seen.insert((&r.queue_id, r.sender.as_deref()))
-            {
-                first_of.execute(params![r.queue_id, id, r.sender, ms])?;
-            }
-        }
-        if let Some(s) = span {
-            tx.prepare_cached(
-                "INSERT INTO record_spans (first_id, last_id, min_ms, max_ms)
-                     VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![s.first_id, s.last_id, s.min_ms, s.max_ms])?;
-        }
-        let mut relink = tx.prepare_cached(
-            "UPDATE records SET sender_ip = ?1, sasl_user = ?2,
-                   sasl_owner = CASE WHEN instr(?2, '@') > 0 AND sender IS NOT lower(?2)
-                                     THEN lower(?2) END,
-                   orig_recipient = COALESCE(orig_recipient, ?3), orphan = 0
-                 WHERE id IN (SELECT r.id FROM queue_ids q CROSS JOIN records r
-                               WHERE q.queue_id = ?6 AND r.sender IS q.sender
-                                 AND r.time_ms >= max(q.first_ms, ?7) AND r.queue_id = ?6
-                                 AND r.smtp_relay = ?4 AND r.instance = ?5)",
-        )?;
+        write_records(tx, &batch.records)?;
         for l in &batch.relinks {
-            relink.execute(params![
-                l.sender_ip,
-                l.sasl_user,
-                l.orig_recipient,
-                l.key.host,
-                l.key.instance,
-                l.key.queue_id,
-                l.since.timestamp_millis(),
-            ])?;
+            relink(tx, l)?;
         }
         let mut upsert = tx.prepare_cached(
             "INSERT INTO pending (key, state) VALUES (?1, ?2)
@@ -363,9 +297,10 @@ impl Store {
         self.select_records(
             concat!(
                 select_records!(),
-                " WHERE sender = lower(?1) AND time_ms >= ?2 AND time_ms < ?3 UNION ",
+                " WHERE r.sender = lower(?1) AND r.time_ms >= ?2 AND r.time_ms < ?3 UNION ",
                 select_records!(),
-                " WHERE sasl_owner = lower(?1) AND time_ms >= ?2 AND time_ms < ?3 ORDER BY 2, 1"
+                " WHERE r.sasl_owner = lower(?1) AND r.time_ms >= ?2 AND r.time_ms < ?3 \
+                 ORDER BY 2, 1"
             ),
             params![email, from.timestamp_millis(), to.timestamp_millis()],
         )
@@ -412,32 +347,39 @@ impl Store {
 
     /// Every record, in ingest order (for tests, export and comparison).
     pub fn all_records(&self) -> Result<Vec<StoredRecord>> {
-        self.select_records(concat!(select_records!(), " ORDER BY id"), [])
+        self.select_records(concat!(select_records!(), " ORDER BY r.id"), [])
     }
 
     /// The records of every message with queue ID `queue_id` (on any host and instance,
     /// and every reuse of the ID), in time order. For `smtplog trace`.
     pub fn records_of_queue_id(&self, queue_id: &str) -> Result<Vec<StoredRecord>> {
+        // Refused submissions have no queue ID: `NOQUEUE` names no message.
+        if queue_id == QueueId::NOQUEUE.as_str() {
+            return Ok(Vec::new());
+        }
         self.select_records(
             concat!(
                 select_records!(),
-                " WHERE id IN (SELECT r.id FROM queue_ids q CROSS JOIN records r
-                                WHERE q.queue_id = ?1 AND r.sender IS q.sender
-                                  AND r.time_ms >= q.first_ms AND r.queue_id = ?1)
-                  ORDER BY time_ms, id"
+                " WHERE r.id IN (SELECT r2.id FROM messages m2 CROSS JOIN records r2
+                                  WHERE m2.queue_id = ?1 AND r2.sender IS m2.sender
+                                    AND r2.time_ms >= m2.first_ms AND r2.message = m2.id)
+                  ORDER BY r.time_ms, r.id"
             ),
             params![queue_id],
         )
     }
 
     /// The records whose message-id is exactly `message_id` (as logged, with its angle
-    /// brackets), in time order. No index covers `message_id`: this reads the whole
+    /// brackets), in time order. No index covers `message_id`: this reads the messages
     /// table, which is fine for an administrator's occasional trace.
     pub fn records_of_message_id(&self, message_id: &str) -> Result<Vec<StoredRecord>> {
         self.select_records(
             concat!(
                 select_records!(),
-                " WHERE message_id = ?1 ORDER BY time_ms, id"
+                " WHERE r.id IN (SELECT r2.id FROM messages m2 CROSS JOIN records r2
+                                  WHERE m2.message_id = ?1 AND r2.sender IS m2.sender
+                                    AND r2.time_ms >= m2.first_ms AND r2.message = m2.id)
+                  ORDER BY r.time_ms, r.id"
             ),
             params![message_id],
         )
@@ -494,10 +436,10 @@ impl Store {
         )?;
         tx.execute("DELETE FROM record_spans WHERE max_ms < ?1", params![ms])?;
         tx.execute(
-            "DELETE FROM queue_ids WHERE first_ms < ?1 AND NOT EXISTS (
+            "DELETE FROM messages WHERE first_ms < ?1 AND NOT EXISTS (
                  SELECT 1 FROM records r
-                  WHERE r.sender IS queue_ids.sender AND r.time_ms >= queue_ids.first_ms
-                    AND r.queue_id = queue_ids.queue_id)",
+                  WHERE r.sender IS messages.sender AND r.time_ms >= messages.first_ms
+                    AND r.message = messages.id)",
             params![ms],
         )?;
         tx.commit()?;
@@ -523,6 +465,203 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// The fields the records of one message share: host, instance, queue ID, sender,
+/// client IP, SASL user, message-id, orphan.
+type MessageFields<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    bool,
+);
+
+fn message_fields(r: &Record) -> MessageFields<'_> {
+    (
+        &r.smtp_relay,
+        &r.instance,
+        &r.queue_id,
+        r.sender.as_deref(),
+        r.sender_ip.as_deref(),
+        r.sasl_user.as_deref(),
+        r.message_id.as_deref(),
+        r.orphan,
+    )
+}
+
+/// Writes `records` with one message row for the records of each message (each
+/// distinct [`MessageFields`]) and one row-ID span.
+fn write_records(tx: &rusqlite::Transaction<'_>, records: &[Record]) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    // Message rows by queue ID, host, instance and sender (cheap to hash; the sender
+    // keeps refused NOQUEUE submissions apart), then by all fields.
+    // A row's `first_ms` is its earliest record here (lines of several hosts need not
+    // arrive in time order): rows whose first record came later are corrected below.
+    struct Row<'a> {
+        fields: MessageFields<'a>,
+        id: i64,
+        written_ms: i64,
+        first_ms: i64,
+    }
+    type Short<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
+    let mut messages: FxHashMap<Short<'_>, Vec<Row<'_>>> = FxHashMap::default();
+    let mut insert_message = tx.prepare_cached(
+        "INSERT INTO messages (smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                               message_id, orphan, first_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO records (time_ms, message, sender, sasl_owner, status, recipient,
+                              orig_recipient, dsn, relay, delay, response)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    let mut span: Option<Span> = None;
+    for r in records {
+        let ms = r.time.timestamp_millis();
+        let fields = message_fields(r);
+        let rows = messages
+            .entry((&r.queue_id, &r.smtp_relay, &r.instance, r.sender.as_deref()))
+            .or_default();
+        let message = match rows.iter_mut().find(|row| row.fields == fields) {
+            Some(row) => {
+                row.first_ms = row.first_ms.min(ms);
+                row.id
+            }
+            None => {
+                insert_message.execute(params![
+                    r.smtp_relay,
+                    r.instance,
+                    r.queue_id,
+                    r.sender,
+                    r.sender_ip,
+                    r.sasl_user,
+                    r.message_id,
+                    r.orphan,
+                    ms,
+                ])?;
+                let id = tx.last_insert_rowid();
+                rows.push(Row {
+                    fields,
+                    id,
+                    written_ms: ms,
+                    first_ms: ms,
+                });
+                id
+            }
+        };
+        insert.execute(params![
+            ms,
+            message,
+            r.sender,
+            sasl_owner(r),
+            r.status.index() as i64,
+            r.recipient,
+            r.orig_recipient,
+            r.dsn,
+            r.relay,
+            r.delay,
+            r.response,
+        ])?;
+        let id = tx.last_insert_rowid();
+        match &mut span {
+            Some(s) => s.add(id, ms),
+            None => span = Some(Span::new(id, ms)),
+        }
+    }
+    let mut first = tx.prepare_cached("UPDATE messages SET first_ms = ?1 WHERE id = ?2")?;
+    for row in messages.values().flatten() {
+        if row.first_ms < row.written_ms {
+            first.execute(params![row.first_ms, row.id])?;
+        }
+    }
+    if let Some(s) = span {
+        tx.prepare_cached(
+            "INSERT INTO record_spans (first_id, last_id, min_ms, max_ms)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![s.first_id, s.last_id, s.min_ms, s.max_ms])?;
+    }
+    Ok(())
+}
+
+/// Fixes up the stored records of a message that turned out to be a hop's copy: those of
+/// its host, instance and queue ID logged at or after `since` take the origin's client,
+/// SASL user (and SASL owner) and, where they have none, original recipient. A message
+/// row that also holds earlier records (another message with the very same fields) is
+/// split first, so only the hop's copy changes.
+fn relink(tx: &rusqlite::Transaction<'_>, l: &Relink) -> Result<()> {
+    let since = l.since.timestamp_millis();
+    let rows: Vec<(i64, Option<String>, i64)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT m.id, m.sender, m.first_ms FROM messages m
+              WHERE m.queue_id = ?1 AND m.smtp_relay = ?2 AND m.instance = ?3
+                AND EXISTS (SELECT 1 FROM records r
+                             WHERE r.sender IS m.sender AND r.time_ms >= max(m.first_ms, ?4)
+                               AND r.message = m.id)",
+        )?;
+        stmt.query_map(
+            params![l.key.queue_id, l.key.host, l.key.instance, since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
+        .collect::<std::result::Result<_, _>>()?
+    };
+    for (id, sender, first_ms) in rows {
+        let shared = first_ms < since
+            && tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM records
+                                     WHERE sender IS ?1 AND time_ms >= ?2 AND time_ms < ?3
+                                       AND message = ?4)",
+                )?
+                .query_row(params![sender, first_ms, since, id], |r| {
+                    r.get::<_, bool>(0)
+                })?;
+        let target = if shared {
+            tx.prepare_cached(
+                "INSERT INTO messages (smtp_relay, instance, queue_id, sender, sender_ip,
+                                       sasl_user, message_id, orphan, first_ms)
+                 SELECT smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                        message_id, orphan, ?2
+                   FROM messages WHERE id = ?1",
+            )?
+            .execute(params![id, since])?;
+            let copy = tx.last_insert_rowid();
+            tx.prepare_cached(
+                "UPDATE records SET message = ?1
+                  WHERE sender IS ?2 AND time_ms >= ?3 AND message = ?4",
+            )?
+            .execute(params![copy, sender, since, id])?;
+            copy
+        } else {
+            id
+        };
+        tx.prepare_cached(
+            "UPDATE messages SET sender_ip = ?1, sasl_user = ?2, orphan = 0 WHERE id = ?3",
+        )?
+        .execute(params![l.sender_ip, l.sasl_user, target])?;
+        tx.prepare_cached(
+            "UPDATE records
+                SET sasl_owner = CASE WHEN instr(?1, '@') > 0 AND sender IS NOT lower(?1)
+                                      THEN lower(?1) END,
+                    orig_recipient = COALESCE(orig_recipient, ?2)
+              WHERE sender IS ?3 AND time_ms >= max(?4, ?5) AND message = ?6",
+        )?
+        .execute(params![
+            l.sasl_user,
+            l.orig_recipient,
+            sender,
+            first_ms,
+            since,
+            target
+        ])?;
+    }
+    Ok(())
 }
 
 /// The row IDs and times of the records one batch wrote.
@@ -756,7 +895,7 @@ mod tests {
         let left: i64 = store
             .conn
             .query_row(
-                "SELECT (SELECT count(*) FROM record_spans) + (SELECT count(*) FROM queue_ids)",
+                "SELECT (SELECT count(*) FROM record_spans) + (SELECT count(*) FROM messages)",
                 [],
                 |r| r.get(0),
             )

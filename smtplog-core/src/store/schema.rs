@@ -61,15 +61,66 @@ const MIGRATIONS: &[&str] = &[
         message_id TEXT,
         PRIMARY KEY (email, day)
      ) WITHOUT ROWID;",
-    // 3: cheaper writes. The queue-ID and time indexes cost two B-tree inserts for every
-    // record; they become summaries written once per batch.
-    // `record_spans`: each committed batch's row-ID range and the times it holds, so a
-    // time range is read as the row-ID ranges whose spans overlap it (notify, prune).
-    // `queue_ids`: per batch, the first record of each queue ID and sender, so the records
-    // of a queue ID are found through the sender index (trace, late hop fix-ups).
-    // Existing records are summarised in spans of 16384 row IDs.
-    "DROP INDEX records_queue_id;
-     DROP INDEX records_time;
+    // 3: cheaper writes. Each record used to carry its message's fields and three
+    // indexes; now:
+    // `messages`: the fields a message's records share (host, instance, queue ID, sender,
+    // client, SASL user, message-id, orphan), one row per message and batch that wrote
+    // records of it (refused NOQUEUE submissions with the same fields share one), with
+    // the time of its first record there. Indexed by queue ID, for `trace`.
+    // `records`: the record's own fields, its message row, and its owners (sender and
+    // SASL owner) for the one index by (sender, time). A message row's records are found
+    // through that index: same sender, at or after `first_ms`.
+    // `record_spans`: each batch's row-ID range and the times it holds, so a time range
+    // is read as the row-ID ranges whose spans overlap it (notify, prune); existing
+    // records are summarised in spans of 16384 row IDs.
+    "CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        smtp_relay TEXT NOT NULL,
+        instance TEXT NOT NULL,
+        queue_id TEXT NOT NULL,
+        sender TEXT,
+        sender_ip TEXT,
+        sasl_user TEXT,
+        message_id TEXT,
+        orphan INTEGER NOT NULL,
+        first_ms INTEGER NOT NULL
+     );
+     INSERT INTO messages (smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                           message_id, orphan, first_ms)
+        SELECT smtp_relay, instance, queue_id, sender, sender_ip, sasl_user, message_id,
+               orphan, min(time_ms)
+          FROM records
+         GROUP BY smtp_relay, instance, queue_id, sender, sender_ip, sasl_user, message_id,
+                  orphan;
+     CREATE INDEX messages_queue_id ON messages (queue_id);
+     CREATE TABLE records_3 (
+        id INTEGER PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        message INTEGER NOT NULL,
+        sender TEXT,
+        sasl_owner TEXT,
+        status INTEGER NOT NULL,
+        recipient TEXT,
+        orig_recipient TEXT,
+        dsn TEXT,
+        relay TEXT,
+        delay REAL,
+        response TEXT
+     );
+     INSERT INTO records_3 (id, time_ms, message, sender, sasl_owner, status, recipient,
+                            orig_recipient, dsn, relay, delay, response)
+        SELECT r.id, r.time_ms, m.id, r.sender, r.sasl_owner, r.status, r.recipient,
+               r.orig_recipient, r.dsn, r.relay, r.delay, r.response
+          FROM records r JOIN messages m
+            ON m.queue_id = r.queue_id AND m.smtp_relay = r.smtp_relay
+           AND m.instance = r.instance AND m.sender IS r.sender
+           AND m.sender_ip IS r.sender_ip AND m.sasl_user IS r.sasl_user
+           AND m.message_id IS r.message_id AND m.orphan = r.orphan;
+     DROP TABLE records;
+     ALTER TABLE records_3 RENAME TO records;
+     CREATE INDEX records_sender_time ON records (sender, time_ms);
+     CREATE INDEX records_sasl_owner_time ON records (sasl_owner, time_ms)
+        WHERE sasl_owner IS NOT NULL;
      CREATE TABLE record_spans (
         first_id INTEGER PRIMARY KEY,
         last_id INTEGER NOT NULL,
@@ -77,17 +128,7 @@ const MIGRATIONS: &[&str] = &[
         max_ms INTEGER NOT NULL
      );
      INSERT INTO record_spans
-        SELECT min(id), max(id), min(time_ms), max(time_ms) FROM records GROUP BY id >> 14;
-     CREATE TABLE queue_ids (
-        queue_id TEXT NOT NULL,
-        first_id INTEGER NOT NULL,
-        sender TEXT,
-        first_ms INTEGER NOT NULL,
-        PRIMARY KEY (queue_id, first_id)
-     ) WITHOUT ROWID;
-     INSERT INTO queue_ids
-        SELECT queue_id, min(id), sender, min(time_ms) FROM records
-         WHERE queue_id <> 'NOQUEUE' GROUP BY queue_id, sender;",
+        SELECT min(id), max(id), min(time_ms), max(time_ms) FROM records GROUP BY id >> 14;",
 ];
 
 /// The newest schema version this build knows.
