@@ -35,8 +35,8 @@ const BATCH: u64 = 500_000;
 /// The span the records cover.
 const DAYS: i64 = 365;
 /// Bump when the synthetic data or the store's table layout changes, so old caches are
-/// not reused (2: the `sasl_owner` column).
-const VERSION: u32 = 2;
+/// not reused (2: the `sasl_owner` column; 3: messages, owner addresses, record spans).
+const VERSION: u32 = 3;
 
 fn zone() -> chrono_tz::Tz {
     "Asia/Taipei".parse().expect("zone")

@@ -101,7 +101,7 @@ pub struct StoredRecord {
 /// reads).
 macro_rules! select_records {
     () => {
-        "SELECT r.id, r.time_ms, m.smtp_relay, m.instance, m.queue_id, r.sender, m.sender_ip, \
+        "SELECT r.id, r.time_ms, m.smtp_relay, m.instance, m.queue_id, m.sender, m.sender_ip, \
          m.sasl_user, r.recipient, r.orig_recipient, r.status, r.dsn, r.relay, r.delay, \
          r.response, m.message_id, m.orphan \
          FROM records r JOIN messages m ON m.id = r.message"
@@ -112,6 +112,9 @@ macro_rules! select_records {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// Row IDs of owner addresses, as committed (cleared when a write fails or `prune`
+    /// forgets addresses).
+    addresses: FxHashMap<String, i64>,
 }
 
 impl Store {
@@ -137,7 +140,10 @@ impl Store {
         conn.pragma_update(None, "cache_size", -16384)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            addresses: FxHashMap::default(),
+        };
         schema::migrate(&mut store.conn)?;
         Ok(store)
     }
@@ -197,9 +203,14 @@ impl Store {
     /// Writes one batch in one transaction; returns the source's row ID.
     pub fn commit(&mut self, batch: &Batch) -> Result<Option<i64>> {
         let tx = self.conn.transaction()?;
-        let id = write_batch(&tx, batch)?;
-        tx.commit()?;
-        Ok(id)
+        let written = write_batch(&tx, &mut self.addresses, batch).and_then(|id| {
+            tx.commit()?;
+            Ok(id)
+        });
+        if written.is_err() {
+            self.addresses.clear();
+        }
+        written
     }
 
     /// Writes `first` and then each batch `next` gives, up to `max` batches in all, in
@@ -214,27 +225,39 @@ impl Store {
         mut done: impl FnMut(Batch),
     ) -> Result<u64> {
         let tx = self.conn.transaction()?;
-        let mut records = first.records.len() as u64;
-        write_batch(&tx, &first)?;
-        done(first);
-        for _ in 1..max {
-            let Some(batch) = next() else { break };
-            write_batch(&tx, &batch)?;
-            records += batch.records.len() as u64;
-            done(batch);
+        let addresses = &mut self.addresses;
+        let written = (|| {
+            let mut records = first.records.len() as u64;
+            write_batch(&tx, addresses, &first)?;
+            done(first);
+            for _ in 1..max {
+                let Some(batch) = next() else { break };
+                write_batch(&tx, addresses, &batch)?;
+                records += batch.records.len() as u64;
+                done(batch);
+            }
+            tx.commit()?;
+            Ok(records)
+        })();
+        if written.is_err() {
+            // Addresses added by the failed transaction are gone again.
+            self.addresses.clear();
         }
-        tx.commit()?;
-        Ok(records)
+        written
     }
 }
 
 /// Writes one batch inside `tx`: its records with their summaries, the relinks, the
 /// correlator's state changes and the input's position; returns the source's row ID.
-fn write_batch(tx: &rusqlite::Transaction<'_>, batch: &Batch) -> Result<Option<i64>> {
+fn write_batch(
+    tx: &rusqlite::Transaction<'_>,
+    addresses: &mut FxHashMap<String, i64>,
+    batch: &Batch,
+) -> Result<Option<i64>> {
     {
-        write_records(tx, &batch.records)?;
+        write_records(tx, addresses, &batch.records)?;
         for l in &batch.relinks {
-            relink(tx, l)?;
+            relink(tx, addresses, l)?;
         }
         let mut upsert = tx.prepare_cached(
             "INSERT INTO pending (key, state) VALUES (?1, ?2)
@@ -297,10 +320,11 @@ impl Store {
         self.select_records(
             concat!(
                 select_records!(),
-                " WHERE r.sender = lower(?1) AND r.time_ms >= ?2 AND r.time_ms < ?3 UNION ",
+                " WHERE r.owner = (SELECT id FROM addresses WHERE address = lower(?1)) \
+                   AND r.time_ms >= ?2 AND r.time_ms < ?3 UNION ",
                 select_records!(),
-                " WHERE r.sasl_owner = lower(?1) AND r.time_ms >= ?2 AND r.time_ms < ?3 \
-                 ORDER BY 2, 1"
+                " WHERE r.sasl_owner = (SELECT id FROM addresses WHERE address = lower(?1)) \
+                   AND r.time_ms >= ?2 AND r.time_ms < ?3 ORDER BY 2, 1"
             ),
             params![email, from.timestamp_millis(), to.timestamp_millis()],
         )
@@ -315,10 +339,12 @@ impl Store {
     ) -> Result<Vec<(DateTime<Utc>, Status)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, time_ms, status FROM records
-              WHERE sender = lower(?1) AND time_ms >= ?2 AND time_ms < ?3
+              WHERE owner = (SELECT id FROM addresses WHERE address = lower(?1))
+                AND time_ms >= ?2 AND time_ms < ?3
              UNION
              SELECT id, time_ms, status FROM records
-              WHERE sasl_owner = lower(?1) AND time_ms >= ?2 AND time_ms < ?3",
+              WHERE sasl_owner = (SELECT id FROM addresses WHERE address = lower(?1))
+                AND time_ms >= ?2 AND time_ms < ?3",
         )?;
         let rows = stmt.query_map(
             params![email, from.timestamp_millis(), to.timestamp_millis()],
@@ -361,7 +387,7 @@ impl Store {
             concat!(
                 select_records!(),
                 " WHERE r.id IN (SELECT r2.id FROM messages m2 CROSS JOIN records r2
-                                  WHERE m2.queue_id = ?1 AND r2.sender IS m2.sender
+                                  WHERE m2.queue_id = ?1 AND r2.owner IS m2.owner
                                     AND r2.time_ms >= m2.first_ms AND r2.message = m2.id)
                   ORDER BY r.time_ms, r.id"
             ),
@@ -377,7 +403,7 @@ impl Store {
             concat!(
                 select_records!(),
                 " WHERE r.id IN (SELECT r2.id FROM messages m2 CROSS JOIN records r2
-                                  WHERE m2.message_id = ?1 AND r2.sender IS m2.sender
+                                  WHERE m2.message_id = ?1 AND r2.owner IS m2.owner
                                     AND r2.time_ms >= m2.first_ms AND r2.message = m2.id)
                   ORDER BY r.time_ms, r.id"
             ),
@@ -438,10 +464,17 @@ impl Store {
         tx.execute(
             "DELETE FROM messages WHERE first_ms < ?1 AND NOT EXISTS (
                  SELECT 1 FROM records r
-                  WHERE r.sender IS messages.sender AND r.time_ms >= messages.first_ms
+                  WHERE r.owner IS messages.owner AND r.time_ms >= messages.first_ms
                     AND r.message = messages.id)",
             params![ms],
         )?;
+        tx.execute(
+            "DELETE FROM addresses
+              WHERE id NOT IN (SELECT owner FROM messages WHERE owner IS NOT NULL)
+                AND id NOT IN (SELECT sasl_owner FROM records WHERE sasl_owner IS NOT NULL)",
+            [],
+        )?;
+        self.addresses.clear();
         tx.commit()?;
         Ok(n as u64)
     }
@@ -495,7 +528,11 @@ fn message_fields(r: &Record) -> MessageFields<'_> {
 
 /// Writes `records` with one message row for the records of each message (each
 /// distinct [`MessageFields`]) and one row-ID span.
-fn write_records(tx: &rusqlite::Transaction<'_>, records: &[Record]) -> Result<()> {
+fn write_records(
+    tx: &rusqlite::Transaction<'_>,
+    addresses: &mut FxHashMap<String, i64>,
+    records: &[Record],
+) -> Result<()> {
     if records.is_empty() {
         return Ok(());
     }
@@ -506,18 +543,19 @@ fn write_records(tx: &rusqlite::Transaction<'_>, records: &[Record]) -> Result<(
     struct Row<'a> {
         fields: MessageFields<'a>,
         id: i64,
+        owner: Option<i64>,
         written_ms: i64,
         first_ms: i64,
     }
     type Short<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
     let mut messages: FxHashMap<Short<'_>, Vec<Row<'_>>> = FxHashMap::default();
     let mut insert_message = tx.prepare_cached(
-        "INSERT INTO messages (smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
-                               message_id, orphan, first_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO messages (smtp_relay, instance, queue_id, sender, owner, sender_ip,
+                               sasl_user, message_id, orphan, first_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO records (time_ms, message, sender, sasl_owner, status, recipient,
+        "INSERT INTO records (time_ms, message, owner, sasl_owner, status, recipient,
                               orig_recipient, dsn, relay, delay, response)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
@@ -528,17 +566,22 @@ fn write_records(tx: &rusqlite::Transaction<'_>, records: &[Record]) -> Result<(
         let rows = messages
             .entry((&r.queue_id, &r.smtp_relay, &r.instance, r.sender.as_deref()))
             .or_default();
-        let message = match rows.iter_mut().find(|row| row.fields == fields) {
+        let (message, owner) = match rows.iter_mut().find(|row| row.fields == fields) {
             Some(row) => {
                 row.first_ms = row.first_ms.min(ms);
-                row.id
+                (row.id, row.owner)
             }
             None => {
+                let owner = match &r.sender {
+                    Some(a) => Some(address_id(tx, addresses, a)?),
+                    None => None,
+                };
                 insert_message.execute(params![
                     r.smtp_relay,
                     r.instance,
                     r.queue_id,
                     r.sender,
+                    owner,
                     r.sender_ip,
                     r.sasl_user,
                     r.message_id,
@@ -549,17 +592,22 @@ fn write_records(tx: &rusqlite::Transaction<'_>, records: &[Record]) -> Result<(
                 rows.push(Row {
                     fields,
                     id,
+                    owner,
                     written_ms: ms,
                     first_ms: ms,
                 });
-                id
+                (id, owner)
             }
+        };
+        let sasl_owner = match sasl_owner(r) {
+            Some(a) => Some(address_id(tx, addresses, &a)?),
+            None => None,
         };
         insert.execute(params![
             ms,
             message,
-            r.sender,
-            sasl_owner(r),
+            owner,
+            sasl_owner,
             r.status.index() as i64,
             r.recipient,
             r.orig_recipient,
@@ -595,38 +643,40 @@ fn write_records(tx: &rusqlite::Transaction<'_>, records: &[Record]) -> Result<(
 /// SASL user (and SASL owner) and, where they have none, original recipient. A message
 /// row that also holds earlier records (another message with the very same fields) is
 /// split first, so only the hop's copy changes.
-fn relink(tx: &rusqlite::Transaction<'_>, l: &Relink) -> Result<()> {
+fn relink(
+    tx: &rusqlite::Transaction<'_>,
+    addresses: &mut FxHashMap<String, i64>,
+    l: &Relink,
+) -> Result<()> {
     let since = l.since.timestamp_millis();
-    let rows: Vec<(i64, Option<String>, i64)> = {
+    let rows: Vec<(i64, Option<String>, Option<i64>, i64)> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT m.id, m.sender, m.first_ms FROM messages m
+            "SELECT m.id, m.sender, m.owner, m.first_ms FROM messages m
               WHERE m.queue_id = ?1 AND m.smtp_relay = ?2 AND m.instance = ?3
                 AND EXISTS (SELECT 1 FROM records r
-                             WHERE r.sender IS m.sender AND r.time_ms >= max(m.first_ms, ?4)
+                             WHERE r.owner IS m.owner AND r.time_ms >= max(m.first_ms, ?4)
                                AND r.message = m.id)",
         )?;
         stmt.query_map(
             params![l.key.queue_id, l.key.host, l.key.instance, since],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?
         .collect::<std::result::Result<_, _>>()?
     };
-    for (id, sender, first_ms) in rows {
+    for (id, sender, owner, first_ms) in rows {
         let shared = first_ms < since
             && tx
                 .prepare_cached(
                     "SELECT EXISTS (SELECT 1 FROM records
-                                     WHERE sender IS ?1 AND time_ms >= ?2 AND time_ms < ?3
+                                     WHERE owner IS ?1 AND time_ms >= ?2 AND time_ms < ?3
                                        AND message = ?4)",
                 )?
-                .query_row(params![sender, first_ms, since, id], |r| {
-                    r.get::<_, bool>(0)
-                })?;
+                .query_row(params![owner, first_ms, since, id], |r| r.get::<_, bool>(0))?;
         let target = if shared {
             tx.prepare_cached(
-                "INSERT INTO messages (smtp_relay, instance, queue_id, sender, sender_ip,
-                                       sasl_user, message_id, orphan, first_ms)
-                 SELECT smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
+                "INSERT INTO messages (smtp_relay, instance, queue_id, sender, owner,
+                                       sender_ip, sasl_user, message_id, orphan, first_ms)
+                 SELECT smtp_relay, instance, queue_id, sender, owner, sender_ip, sasl_user,
                         message_id, orphan, ?2
                    FROM messages WHERE id = ?1",
             )?
@@ -634,9 +684,9 @@ fn relink(tx: &rusqlite::Transaction<'_>, l: &Relink) -> Result<()> {
             let copy = tx.last_insert_rowid();
             tx.prepare_cached(
                 "UPDATE records SET message = ?1
-                  WHERE sender IS ?2 AND time_ms >= ?3 AND message = ?4",
+                  WHERE owner IS ?2 AND time_ms >= ?3 AND message = ?4",
             )?
-            .execute(params![copy, sender, since, id])?;
+            .execute(params![copy, owner, since, id])?;
             copy
         } else {
             id
@@ -645,23 +695,42 @@ fn relink(tx: &rusqlite::Transaction<'_>, l: &Relink) -> Result<()> {
             "UPDATE messages SET sender_ip = ?1, sasl_user = ?2, orphan = 0 WHERE id = ?3",
         )?
         .execute(params![l.sender_ip, l.sasl_user, target])?;
+        let sasl_owner = match owner_of_login(sender.as_deref(), l.sasl_user.as_deref()) {
+            Some(a) => Some(address_id(tx, addresses, &a)?),
+            None => None,
+        };
         tx.prepare_cached(
-            "UPDATE records
-                SET sasl_owner = CASE WHEN instr(?1, '@') > 0 AND sender IS NOT lower(?1)
-                                      THEN lower(?1) END,
-                    orig_recipient = COALESCE(orig_recipient, ?2)
-              WHERE sender IS ?3 AND time_ms >= max(?4, ?5) AND message = ?6",
+            "UPDATE records SET sasl_owner = ?1, orig_recipient = COALESCE(orig_recipient, ?2)
+              WHERE owner IS ?3 AND time_ms >= max(?4, ?5) AND message = ?6",
         )?
         .execute(params![
-            l.sasl_user,
+            sasl_owner,
             l.orig_recipient,
-            sender,
+            owner,
             first_ms,
             since,
             target
         ])?;
     }
     Ok(())
+}
+
+/// The row ID of `address` in `addresses`, added when new; `cache` holds those known.
+fn address_id(
+    tx: &rusqlite::Transaction<'_>,
+    cache: &mut FxHashMap<String, i64>,
+    address: &str,
+) -> Result<i64> {
+    if let Some(&id) = cache.get(address) {
+        return Ok(id);
+    }
+    tx.prepare_cached("INSERT INTO addresses (address) VALUES (?1) ON CONFLICT DO NOTHING")?
+        .execute(params![address])?;
+    let id = tx
+        .prepare_cached("SELECT id FROM addresses WHERE address = ?1")?
+        .query_row(params![address], |r| r.get(0))?;
+    cache.insert(address.to_string(), id);
+    Ok(id)
 }
 
 /// The row IDs and times of the records one batch wrote.
@@ -694,12 +763,17 @@ impl Span {
 /// envelope sender (senders are matched by address; a SASL login that is an address
 /// owns the mail it sent under another envelope sender too).
 fn sasl_owner(r: &Record) -> Option<String> {
-    let user = r.sasl_user.as_deref()?;
+    owner_of_login(r.sender.as_deref(), r.sasl_user.as_deref())
+}
+
+/// The SASL login `user`, lower-cased, when it is an address other than `sender`.
+fn owner_of_login(sender: Option<&str>, user: Option<&str>) -> Option<String> {
+    let user = user?;
     if !user.contains('@') {
         return None;
     }
     let user = user.to_ascii_lowercase();
-    (r.sender.as_deref() != Some(user.as_str())).then_some(user)
+    (sender != Some(user.as_str())).then_some(user)
 }
 
 /// A row of the `pending` table read back.
@@ -922,7 +996,10 @@ mod tests {
             assert_eq!(conn.last_insert_rowid(), i as i64 + 1);
         }
         schema::migrate(&mut conn).unwrap();
-        let store = Store { conn };
+        let store = Store {
+            conn,
+            addresses: FxHashMap::default(),
+        };
         assert_eq!(store.schema_version().unwrap(), schema::VERSION);
         assert_eq!(queue_ids(&store, "AAA1").len(), 2);
         assert_eq!(queue_ids(&store, "CCC3").len(), 1);

@@ -61,34 +61,46 @@ const MIGRATIONS: &[&str] = &[
         message_id TEXT,
         PRIMARY KEY (email, day)
      ) WITHOUT ROWID;",
-    // 3: cheaper writes. Each record used to carry its message's fields and three
-    // indexes; now:
+    // 3: cheaper writes. Each record used to carry its message's fields, its owners as
+    // text and three indexes; now:
+    // `addresses`: each owner address once; records name their owners by row ID, so the
+    // owner index compares integers.
     // `messages`: the fields a message's records share (host, instance, queue ID, sender,
     // client, SASL user, message-id, orphan), one row per message and batch that wrote
     // records of it (refused NOQUEUE submissions with the same fields share one), with
-    // the time of its first record there. Indexed by queue ID, for `trace`.
-    // `records`: the record's own fields, its message row, and its owners (sender and
-    // SASL owner) for the one index by (sender, time). A message row's records are found
-    // through that index: same sender, at or after `first_ms`.
+    // the sender's address ID and the time of its first record there. Indexed by queue
+    // ID, for `trace`.
+    // `records`: the record's own fields, its message row, its owners (sender, and a SASL
+    // login that is another address) for the one index by (owner, time). A message
+    // row's records are found through that index: same owner, at or after `first_ms`.
     // `record_spans`: each batch's row-ID range and the times it holds, so a time range
     // is read as the row-ID ranges whose spans overlap it (notify, prune); existing
     // records are summarised in spans of 16384 row IDs.
-    "CREATE TABLE messages (
+    "CREATE TABLE addresses (
+        id INTEGER PRIMARY KEY,
+        address TEXT NOT NULL UNIQUE
+     );
+     INSERT INTO addresses (address)
+        SELECT sender FROM records WHERE sender IS NOT NULL
+        UNION SELECT sasl_owner FROM records WHERE sasl_owner IS NOT NULL;
+     CREATE TABLE messages (
         id INTEGER PRIMARY KEY,
         smtp_relay TEXT NOT NULL,
         instance TEXT NOT NULL,
         queue_id TEXT NOT NULL,
         sender TEXT,
+        owner INTEGER,
         sender_ip TEXT,
         sasl_user TEXT,
         message_id TEXT,
         orphan INTEGER NOT NULL,
         first_ms INTEGER NOT NULL
      );
-     INSERT INTO messages (smtp_relay, instance, queue_id, sender, sender_ip, sasl_user,
-                           message_id, orphan, first_ms)
-        SELECT smtp_relay, instance, queue_id, sender, sender_ip, sasl_user, message_id,
-               orphan, min(time_ms)
+     INSERT INTO messages (smtp_relay, instance, queue_id, sender, owner, sender_ip,
+                           sasl_user, message_id, orphan, first_ms)
+        SELECT smtp_relay, instance, queue_id, sender,
+               (SELECT id FROM addresses WHERE address = sender), sender_ip, sasl_user,
+               message_id, orphan, min(time_ms)
           FROM records
          GROUP BY smtp_relay, instance, queue_id, sender, sender_ip, sasl_user, message_id,
                   orphan;
@@ -97,8 +109,8 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY,
         time_ms INTEGER NOT NULL,
         message INTEGER NOT NULL,
-        sender TEXT,
-        sasl_owner TEXT,
+        owner INTEGER,
+        sasl_owner INTEGER,
         status INTEGER NOT NULL,
         recipient TEXT,
         orig_recipient TEXT,
@@ -107,10 +119,11 @@ const MIGRATIONS: &[&str] = &[
         delay REAL,
         response TEXT
      );
-     INSERT INTO records_3 (id, time_ms, message, sender, sasl_owner, status, recipient,
+     INSERT INTO records_3 (id, time_ms, message, owner, sasl_owner, status, recipient,
                             orig_recipient, dsn, relay, delay, response)
-        SELECT r.id, r.time_ms, m.id, r.sender, r.sasl_owner, r.status, r.recipient,
-               r.orig_recipient, r.dsn, r.relay, r.delay, r.response
+        SELECT r.id, r.time_ms, m.id, m.owner,
+               (SELECT id FROM addresses WHERE address = r.sasl_owner), r.status,
+               r.recipient, r.orig_recipient, r.dsn, r.relay, r.delay, r.response
           FROM records r JOIN messages m
             ON m.queue_id = r.queue_id AND m.smtp_relay = r.smtp_relay
            AND m.instance = r.instance AND m.sender IS r.sender
@@ -118,7 +131,7 @@ const MIGRATIONS: &[&str] = &[
            AND m.message_id IS r.message_id AND m.orphan = r.orphan;
      DROP TABLE records;
      ALTER TABLE records_3 RENAME TO records;
-     CREATE INDEX records_sender_time ON records (sender, time_ms);
+     CREATE INDEX records_owner_time ON records (owner, time_ms);
      CREATE INDEX records_sasl_owner_time ON records (sasl_owner, time_ms)
         WHERE sasl_owner IS NOT NULL;
      CREATE TABLE record_spans (

@@ -54,18 +54,19 @@ impl Store {
     ) -> Result<Vec<(String, Counts)>> {
         let mut stmt = self.conn.prepare_cached(
             "WITH recent AS (
-                 SELECT r.sender, r.sasl_owner, r.status
+                 SELECT r.owner, r.sasl_owner, r.status
                    FROM record_spans s CROSS JOIN records r
                   WHERE s.max_ms >= ?1 AND s.min_ms < ?2
                     AND r.id BETWEEN s.first_id AND s.last_id
-                    AND r.time_ms >= ?1 AND r.time_ms < ?2)
-             SELECT owner, status, count(*) FROM (
-                 SELECT sender AS owner, status FROM recent
-                  WHERE sender IS NOT NULL AND sender <> ''
+                    AND r.time_ms >= ?1 AND r.time_ms < ?2),
+             owned AS (
+                 SELECT owner AS id, status FROM recent WHERE owner IS NOT NULL
                  UNION ALL
-                 SELECT sasl_owner, status FROM recent WHERE sasl_owner IS NOT NULL
-             )
-             GROUP BY owner, status ORDER BY owner",
+                 SELECT sasl_owner, status FROM recent WHERE sasl_owner IS NOT NULL)
+             SELECT a.address AS owner, o.status, count(*)
+               FROM owned o JOIN addresses a ON a.id = o.id
+              WHERE a.address <> ''
+              GROUP BY a.address, o.status ORDER BY a.address",
         )?;
         let rows = stmt.query_map(
             params![from.timestamp_millis(), to.timestamp_millis()],
