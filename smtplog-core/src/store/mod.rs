@@ -969,12 +969,28 @@ mod tests {
         let left: i64 = store
             .conn
             .query_row(
-                "SELECT (SELECT count(*) FROM record_spans) + (SELECT count(*) FROM messages)",
+                "SELECT (SELECT count(*) FROM record_spans) + (SELECT count(*) FROM messages)
+                      + (SELECT count(*) FROM addresses)",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
         assert_eq!(left, 0);
+        // The owners' row IDs known to the store went with them: the same records again
+        // are found by address.
+        commit_all(&mut store);
+        let a = store
+            .records_of(
+                "A@x.edu",
+                at("2024-03-01T00:00:00Z"),
+                at("2024-03-04T00:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(a.len(), 5);
+        assert!(
+            a.iter()
+                .all(|s| s.record.sender.as_deref() == Some("a@x.edu"))
+        );
     }
 
     #[test]
