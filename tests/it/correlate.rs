@@ -173,11 +173,9 @@ fn a_content_filter_hop_is_followed_and_is_not_a_record() {
     assert_eq!(summary.correlate.hops, 1);
 }
 
-#[test]
-fn a_hop_learned_after_the_new_message_delivered_fixes_its_records() {
-    // No XFORWARD: the new message's lines, even its delivery, come before the hop line.
-    check(
-        "\
+/// A content-filter hop without XFORWARD: the new message's lines, even its delivery,
+/// come before the hop line (the line that starts `LATE_HOP_LINE`).
+const LATE_HOP: &str = "\
 Jan 28 06:40:37 mail postfix/submission/smtpd[15061]: 8BD903012026: client=pc[192.0.2.20], sasl_method=LOGIN, sasl_username=erin@example.edu
 Jan 28 06:40:37 mail postfix/qmgr[1789]: 8BD903012026: from=<erin@example.edu>, size=5652, nrcpt=1 (queue active)
 Jan 28 06:40:37 mail postfix/smtpd[15071]: BF76C3012027: client=localhost[127.0.0.1]
@@ -186,66 +184,43 @@ Jan 28 06:40:38 mail postfix/smtp[15072]: BF76C3012027: to=<frank@remote.example
 Jan 28 06:40:38 mail postfix/smtp[15069]: 8BD903012026: to=<frank@remote.example>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.3, delays=0.07/0/0/0.23, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as BF76C3012027)
 Jan 28 06:40:38 mail postfix/qmgr[1789]: 8BD903012026: removed
 Jan 28 06:40:38 mail postfix/qmgr[1789]: BF76C3012027: removed
-",
-        &[
-            "auth_rcv erin@example.edu 192.0.2.20 erin@example.edu - 8BD903012026@mail/postfix",
-            "sent erin@example.edu 192.0.2.20 erin@example.edu frank@remote.example BF76C3012027@mail/postfix",
-        ],
-    );
+";
+const LATE_HOP_LINE: &str = "Jan 28 06:40:38 mail postfix/smtp[15069]:";
+
+/// The records of `LATE_HOP`: the copy's delivery has the origin's client and SASL user.
+const LATE_HOP_RECORDS: [&str; 2] = [
+    "auth_rcv erin@example.edu 192.0.2.20 erin@example.edu - 8BD903012026@mail/postfix",
+    "sent erin@example.edu 192.0.2.20 erin@example.edu frank@remote.example BF76C3012027@mail/postfix",
+];
+
+#[test]
+fn a_hop_learned_after_the_new_message_delivered_fixes_its_records() {
+    check(LATE_HOP, &LATE_HOP_RECORDS);
 }
 
 #[test]
 fn a_hop_learned_in_a_later_batch_fixes_the_records_already_stored() {
     // The new message's delivery is committed with the first input; the hop line comes
     // in the second, so the fix-up finds stored records through the store alone.
-    let (got, _) = run(&[
-        "\
-Jan 28 06:40:37 mail postfix/submission/smtpd[15061]: 8BD903012026: client=pc[192.0.2.20], sasl_method=LOGIN, sasl_username=erin@example.edu
-Jan 28 06:40:37 mail postfix/qmgr[1789]: 8BD903012026: from=<erin@example.edu>, size=5652, nrcpt=1 (queue active)
-Jan 28 06:40:37 mail postfix/smtpd[15071]: BF76C3012027: client=localhost[127.0.0.1]
-Jan 28 06:40:37 mail postfix/qmgr[1789]: BF76C3012027: from=<erin@example.edu>, size=6270, nrcpt=1 (queue active)
-Jan 28 06:40:38 mail postfix/smtp[15072]: BF76C3012027: to=<frank@remote.example>, relay=mx.remote.example[198.51.100.7]:25, delay=0.6, delays=0/0/0.3/0.3, dsn=2.0.0, status=sent (250 ok)
-",
-        "\
-Jan 28 06:40:38 mail postfix/smtp[15069]: 8BD903012026: to=<frank@remote.example>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.3, delays=0.07/0/0/0.23, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as BF76C3012027)
-Jan 28 06:40:38 mail postfix/qmgr[1789]: 8BD903012026: removed
-Jan 28 06:40:38 mail postfix/qmgr[1789]: BF76C3012027: removed
-",
-    ]);
-    assert_eq!(
-        got,
-        [
-            "auth_rcv erin@example.edu 192.0.2.20 erin@example.edu - 8BD903012026@mail/postfix",
-            "sent erin@example.edu 192.0.2.20 erin@example.edu frank@remote.example BF76C3012027@mail/postfix",
-        ]
-    );
+    let (before, after) = LATE_HOP.split_at(LATE_HOP.find(LATE_HOP_LINE).unwrap());
+    let (got, _) = run(&[before, after]);
+    assert_eq!(got, LATE_HOP_RECORDS);
 }
 
 #[test]
 fn a_late_hop_fixes_only_its_own_message_when_an_earlier_one_had_the_same_id_and_fields() {
     // BF76C3012027 is used twice by re-injected mail of the same sender, without
     // message-ids: the two messages look alike. Only the second is the hop's copy.
-    check(
-        "\
+    let earlier = "\
 Jan 28 06:40:30 mail postfix/smtpd[15071]: BF76C3012027: client=localhost[127.0.0.1]
 Jan 28 06:40:30 mail postfix/qmgr[1789]: BF76C3012027: from=<erin@example.edu>, size=6270, nrcpt=1 (queue active)
 Jan 28 06:40:31 mail postfix/smtp[15072]: BF76C3012027: to=<gina@remote.example>, relay=mx.remote.example[198.51.100.7]:25, delay=0.6, delays=0/0/0.3/0.3, dsn=2.0.0, status=sent (250 ok)
 Jan 28 06:40:31 mail postfix/qmgr[1789]: BF76C3012027: removed
-Jan 28 06:40:37 mail postfix/submission/smtpd[15061]: 8BD903012026: client=pc[192.0.2.20], sasl_method=LOGIN, sasl_username=erin@example.edu
-Jan 28 06:40:37 mail postfix/qmgr[1789]: 8BD903012026: from=<erin@example.edu>, size=5652, nrcpt=1 (queue active)
-Jan 28 06:40:37 mail postfix/smtpd[15071]: BF76C3012027: client=localhost[127.0.0.1]
-Jan 28 06:40:37 mail postfix/qmgr[1789]: BF76C3012027: from=<erin@example.edu>, size=6270, nrcpt=1 (queue active)
-Jan 28 06:40:38 mail postfix/smtp[15072]: BF76C3012027: to=<frank@remote.example>, relay=mx.remote.example[198.51.100.7]:25, delay=0.6, delays=0/0/0.3/0.3, dsn=2.0.0, status=sent (250 ok)
-Jan 28 06:40:38 mail postfix/smtp[15069]: 8BD903012026: to=<frank@remote.example>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.3, delays=0.07/0/0/0.23, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as BF76C3012027)
-Jan 28 06:40:38 mail postfix/qmgr[1789]: 8BD903012026: removed
-Jan 28 06:40:38 mail postfix/qmgr[1789]: BF76C3012027: removed
-",
-        &[
-            "sent erin@example.edu 127.0.0.1 - gina@remote.example BF76C3012027@mail/postfix",
-            "auth_rcv erin@example.edu 192.0.2.20 erin@example.edu - 8BD903012026@mail/postfix",
-            "sent erin@example.edu 192.0.2.20 erin@example.edu frank@remote.example BF76C3012027@mail/postfix",
-        ],
-    );
+";
+    let mut expected =
+        vec!["sent erin@example.edu 127.0.0.1 - gina@remote.example BF76C3012027@mail/postfix"];
+    expected.extend(LATE_HOP_RECORDS);
+    check(&format!("{earlier}{LATE_HOP}"), &expected);
 }
 
 #[test]
