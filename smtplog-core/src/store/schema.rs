@@ -105,6 +105,8 @@ const MIGRATIONS: &[&str] = &[
          GROUP BY smtp_relay, instance, queue_id, sender, sender_ip, sasl_user, message_id,
                   orphan;
      CREATE INDEX messages_queue_id ON messages (queue_id);
+     CREATE INDEX messages_fields ON messages (queue_id, smtp_relay, instance, sender,
+                                               sender_ip, sasl_user, message_id, orphan);
      CREATE TABLE records_3 (
         id INTEGER PRIMARY KEY,
         time_ms INTEGER NOT NULL,
@@ -129,6 +131,7 @@ const MIGRATIONS: &[&str] = &[
            AND m.instance = r.instance AND m.sender IS r.sender
            AND m.sender_ip IS r.sender_ip AND m.sasl_user IS r.sasl_user
            AND m.message_id IS r.message_id AND m.orphan = r.orphan;
+     DROP INDEX messages_fields;
      DROP TABLE records;
      ALTER TABLE records_3 RENAME TO records;
      CREATE INDEX records_owner_time ON records (owner, time_ms);
