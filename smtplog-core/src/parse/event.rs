@@ -6,6 +6,9 @@
 //! two directions.
 
 use std::fmt;
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use crate::timestamp::Timestamp;
 
@@ -219,7 +222,10 @@ pub struct Delivery<'a> {
 impl<'a> Delivery<'a> {
     /// The `NEWID` of a content-filter hop (`... queued as NEWID)`), when the response names one.
     pub fn queued_as(&self) -> Option<QueueId<'a>> {
-        let at = self.response.rfind("queued as ")?;
+        // Every delivery asks: a searcher built once, not on each call.
+        static QUEUED_AS: LazyLock<memmem::FinderRev<'static>> =
+            LazyLock::new(|| memmem::FinderRev::new("queued as "));
+        let at = QUEUED_AS.rfind(self.response.as_bytes())?;
         let rest = &self.response[at + "queued as ".len()..];
         let end = rest
             .find(|c: char| !c.is_ascii_alphanumeric())
