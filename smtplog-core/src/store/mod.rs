@@ -140,13 +140,15 @@ impl Store {
         // A 16 MiB page cache keeps the sender index's hot pages in memory during ingest
         // (32 MiB measured no faster and 40 MB more resident).
         conn.pragma_update(None, "cache_size", -16384)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store {
             conn,
             addresses: FxHashMap::default(),
         };
+        // Migrations sort whole tables: their temporary B-trees go to disk, not memory.
         schema::migrate(&mut store.conn)?;
+        // Queries sort a sender's records or a day's counts: small, kept in memory.
+        store.conn.pragma_update(None, "temp_store", "MEMORY")?;
         Ok(store)
     }
 
