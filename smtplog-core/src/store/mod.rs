@@ -137,7 +137,7 @@ impl Store {
         // WAL lets readers (the query page) work while an ingest writes.
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A 16 MiB page cache keeps the sender index's hot pages in memory during ingest
+        // A 16 MiB page cache keeps the owner index's hot pages in memory during ingest
         // (32 MiB measured no faster and 40 MB more resident).
         conn.pragma_update(None, "cache_size", -16384)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

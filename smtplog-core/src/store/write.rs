@@ -5,8 +5,8 @@
 use rusqlite::{Transaction, params};
 use rustc_hash::FxHashMap;
 
-use super::{Batch, Result, StoreError};
-use crate::correlate::Relink;
+use super::{Batch, Result, Source, StoreError};
+use crate::correlate::{Change, Relink};
 use crate::record::Record;
 
 /// Writes one batch inside `tx`: its records with their summaries, the relinks, the
@@ -16,58 +16,66 @@ pub(super) fn write_batch(
     addresses: &mut FxHashMap<String, i64>,
     batch: &Batch,
 ) -> Result<Option<i64>> {
-    {
-        write_records(tx, addresses, &batch.records)?;
-        for l in &batch.relinks {
-            relink(tx, addresses, l)?;
-        }
-        let mut upsert = tx.prepare_cached(
-            "INSERT INTO pending (key, state) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET state = excluded.state",
-        )?;
-        let mut delete = tx.prepare_cached("DELETE FROM pending WHERE key = ?1")?;
-        for (key, saved) in &batch.changes {
-            let text = key.to_text();
-            match saved {
-                Some(s) => {
-                    let json = serde_json::to_string(s).map_err(|e| StoreError::CorruptState {
-                        key: text.clone(),
-                        reason: e.to_string(),
-                    })?;
-                    upsert.execute(params![text, json])?;
-                }
-                None => {
-                    delete.execute(params![text])?;
-                }
+    write_records(tx, addresses, &batch.records)?;
+    for l in &batch.relinks {
+        relink(tx, addresses, l)?;
+    }
+    write_changes(tx, &batch.changes)?;
+    match &batch.source {
+        Some(s) => write_source(tx, s).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The correlator's state changes: an unfinished message saved, or forgotten.
+fn write_changes(tx: &Transaction<'_>, changes: &[Change]) -> Result<()> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO pending (key, state) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET state = excluded.state",
+    )?;
+    let mut delete = tx.prepare_cached("DELETE FROM pending WHERE key = ?1")?;
+    for (key, saved) in changes {
+        let text = key.to_text();
+        match saved {
+            Some(s) => {
+                let json = serde_json::to_string(s).map_err(|e| StoreError::CorruptState {
+                    key: text.clone(),
+                    reason: e.to_string(),
+                })?;
+                upsert.execute(params![text, json])?;
+            }
+            None => {
+                delete.execute(params![text])?;
             }
         }
     }
-    let mut id = None;
-    if let Some(s) = &batch.source {
-        // A new source (id 0) gets its row ID here; a known one is updated in place.
-        tx.execute(
-            "INSERT INTO sources (id, head, offset, lines, name, year, last_month)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(id) DO UPDATE SET head = excluded.head, offset = excluded.offset,
-                   lines = excluded.lines, name = excluded.name, year = excluded.year,
-                   last_month = excluded.last_month",
-            params![
-                (s.id > 0).then_some(s.id),
-                s.head,
-                s.offset as i64,
-                s.lines as i64,
-                s.name,
-                s.year,
-                s.last_month.map(i64::from)
-            ],
-        )?;
-        id = Some(if s.id > 0 {
-            s.id
-        } else {
-            tx.last_insert_rowid()
-        });
-    }
-    Ok(id)
+    Ok(())
+}
+
+/// The input's new position; returns its row ID (a new source, id 0, gets one here; a
+/// known one is updated in place).
+fn write_source(tx: &Transaction<'_>, s: &Source) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO sources (id, head, offset, lines, name, year, last_month)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(id) DO UPDATE SET head = excluded.head, offset = excluded.offset,
+           lines = excluded.lines, name = excluded.name, year = excluded.year,
+           last_month = excluded.last_month",
+        params![
+            (s.id > 0).then_some(s.id),
+            s.head,
+            s.offset as i64,
+            s.lines as i64,
+            s.name,
+            s.year,
+            s.last_month.map(i64::from)
+        ],
+    )?;
+    Ok(if s.id > 0 {
+        s.id
+    } else {
+        tx.last_insert_rowid()
+    })
 }
 
 /// The fields the records of one message share: host, instance, queue ID, sender,
