@@ -110,6 +110,21 @@ macro_rules! select_records {
     };
 }
 
+/// A query of whole records, in time order, of the message rows `m2` that match
+/// `$condition`. A message row's records are reached through the owner index: same owner,
+/// at or after the row's first time.
+macro_rules! records_of_messages {
+    ($condition:literal) => {
+        concat!(
+            select_records!(),
+            " WHERE r.id IN (SELECT r2.id FROM messages m2 CROSS JOIN records r2 WHERE ",
+            $condition,
+            " AND r2.owner IS m2.owner AND r2.time_ms >= m2.first_ms \
+               AND r2.message = m2.id) ORDER BY r.time_ms, r.id"
+        )
+    };
+}
+
 /// The SQLite store.
 #[derive(Debug)]
 pub struct Store {
@@ -326,16 +341,7 @@ impl Store {
         if queue_id == QueueId::NOQUEUE.as_str() {
             return Ok(Vec::new());
         }
-        self.select_records(
-            concat!(
-                select_records!(),
-                " WHERE r.id IN (SELECT r2.id FROM messages m2 CROSS JOIN records r2
-                                  WHERE m2.queue_id = ?1 AND r2.owner IS m2.owner
-                                    AND r2.time_ms >= m2.first_ms AND r2.message = m2.id)
-                  ORDER BY r.time_ms, r.id"
-            ),
-            params![queue_id],
-        )
+        self.select_records(records_of_messages!("m2.queue_id = ?1"), params![queue_id])
     }
 
     /// The records whose message-id is exactly `message_id` (as logged, with its angle
@@ -343,13 +349,7 @@ impl Store {
     /// table, which is fine for an administrator's occasional trace.
     pub fn records_of_message_id(&self, message_id: &str) -> Result<Vec<StoredRecord>> {
         self.select_records(
-            concat!(
-                select_records!(),
-                " WHERE r.id IN (SELECT r2.id FROM messages m2 CROSS JOIN records r2
-                                  WHERE m2.message_id = ?1 AND r2.owner IS m2.owner
-                                    AND r2.time_ms >= m2.first_ms AND r2.message = m2.id)
-                  ORDER BY r.time_ms, r.id"
-            ),
+            records_of_messages!("m2.message_id = ?1"),
             params![message_id],
         )
     }
