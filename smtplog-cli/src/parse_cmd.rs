@@ -70,7 +70,7 @@ pub(crate) fn run(cli: &Cli, args: &ParseArgs) -> Result<(), Failure> {
         total += &stats;
     }
     if args.summary {
-        serde_json::to_writer_pretty(&mut out, &summary_json(&total)).map_err(io::Error::from)?;
+        serde_json::to_writer_pretty(&mut out, &total).map_err(io::Error::from)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;
@@ -102,19 +102,4 @@ fn entry_json(entry: &smtplog_core::parse::Entry<'_>, years: &mut YearResolver) 
         obj.insert(name.into(), Value::String(value.into()));
     }
     Value::Object(obj)
-}
-
-fn summary_json(s: &ParseStats) -> Value {
-    json!({
-        "lines": s.lines,
-        "postfix_lines": s.postfix_lines,
-        "skipped": s.skipped,
-        "malformed": s.malformed,
-        "unrecognized_postfix": s.unrecognized_postfix,
-        "by_kind": s.by_kind,
-        "samples": {
-            "malformed": s.malformed_samples,
-            "unrecognized_postfix": s.unrecognized_samples,
-        },
-    })
 }

@@ -79,15 +79,11 @@ fn parse_file(path: &Path) -> (ParseStats, Vec<Problem>) {
     (stats, problems)
 }
 
+/// The summary object of `smtplog parse --summary` without its sample lines.
 fn counts(s: &ParseStats) -> Value {
-    json!({
-        "lines": s.lines,
-        "postfix_lines": s.postfix_lines,
-        "skipped": s.skipped,
-        "malformed": s.malformed,
-        "unrecognized_postfix": s.unrecognized_postfix,
-        "by_kind": s.by_kind,
-    })
+    let mut v = serde_json::to_value(s).unwrap();
+    v.as_object_mut().unwrap().remove("samples");
+    v
 }
 
 #[test]

@@ -28,15 +28,6 @@ impl KindCounts {
         }
     }
 
-    /// The count of `kind` (0 when never seen).
-    pub fn get(&self, kind: &str) -> u64 {
-        self.0
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, n)| n)
-            .sum()
-    }
-
     /// Kinds and counts, by kind name.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
         self.sorted().into_iter()
@@ -68,6 +59,34 @@ impl serde::Serialize for KindCounts {
     /// A JSON object from kind to count, keys in order.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.sorted().serialize(serializer)
+    }
+}
+
+/// The `smtplog parse --summary` object (PRODUCT.md): the counters, events by kind, and
+/// the sample lines of each bad outcome.
+impl serde::Serialize for ParseStats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        #[derive(serde::Serialize)]
+        struct Samples<'a> {
+            malformed: &'a [String],
+            unrecognized_postfix: &'a [String],
+        }
+        let mut o = serializer.serialize_struct("ParseStats", 7)?;
+        o.serialize_field("lines", &self.lines)?;
+        o.serialize_field("postfix_lines", &self.postfix_lines)?;
+        o.serialize_field("skipped", &self.skipped)?;
+        o.serialize_field("malformed", &self.malformed)?;
+        o.serialize_field("unrecognized_postfix", &self.unrecognized_postfix)?;
+        o.serialize_field("by_kind", &self.by_kind)?;
+        o.serialize_field(
+            "samples",
+            &Samples {
+                malformed: &self.malformed_samples,
+                unrecognized_postfix: &self.unrecognized_samples,
+            },
+        )?;
+        o.end()
     }
 }
 
