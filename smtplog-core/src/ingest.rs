@@ -182,12 +182,12 @@ pub fn ingest(
             store.set_bulk(false)?;
             Ok(records)
         });
+        let to_writer = ToWriter {
+            batches: &tx,
+            written: &back,
+        };
         let mut streamed = Ok(());
         for plan in plans {
-            let to_writer = ToWriter {
-                batches: &tx,
-                written: &back,
-            };
             match stream(
                 plan,
                 &mut correlator,
