@@ -5,6 +5,7 @@
 //! state changes and the new read position of its input commit together, so a run
 //! killed at any instant resumes from the last batch without loss or duplicates.
 
+mod pack;
 mod schema;
 mod warnings;
 mod write;
@@ -15,14 +16,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use rustc_hash::FxHashMap;
-
 use crate::correlate::{Change, MessageKey, Relink, Saved};
 use crate::parse::QueueId;
 use crate::record::{Record, Status};
 
+use pack::{Damaged, Entry, Unpacker};
 pub use warnings::{SentWarning, WarningState};
-use write::write_batch;
+use write::{Known, MAX_SPAN_MS, Packed, write_batch};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,14 @@ pub enum StoreError {
     /// The thread that commits batches stopped (after an error of its own).
     #[error("the database writer stopped")]
     WriterStopped,
+    /// The packed records of a message row could not be read back.
+    #[error("damaged records in message row {row}: {reason}")]
+    Damaged {
+        /// The row ID.
+        row: i64,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A saved correlator state could not be read back.
     #[error("corrupt saved state for {key}: {reason}")]
     CorruptState {
@@ -99,28 +107,24 @@ pub struct StoredRecord {
     pub record: Record,
 }
 
-/// The start of every query that reads whole records (the column order `row_to_record`
-/// reads).
-macro_rules! select_records {
+/// The start of every query that reads whole records: the message row's columns (the
+/// order `push_records` reads) and its packed records.
+macro_rules! select_rows {
     () => {
-        "SELECT r.id, r.time_ms, m.smtp_relay, m.instance, m.queue_id, m.sender, m.sender_ip, \
-         m.sasl_user, r.recipient, r.orig_recipient, r.status, r.dsn, r.relay, r.delay, \
-         r.response, m.message_id, m.orphan \
-         FROM records r JOIN messages m ON m.id = r.message"
+        "SELECT m.id, m.smtp_relay, m.instance, m.queue_id, m.sender, m.sender_ip, \
+         m.sasl_user, m.message_id, m.orphan, m.first_ms, m.records FROM messages m"
     };
 }
 
-/// A query of whole records, in time order, of the message rows `m2` that match
-/// `$condition`. A message row's records are reached through the owner index: same owner,
-/// at or after the row's first time.
-macro_rules! records_of_messages {
-    ($condition:literal) => {
+/// The rows of one owner (`?1`, any case) that may hold records of `[?2, ?3)`; `?4` is
+/// `?3` plus the longest span of a row.
+macro_rules! rows_of_owner {
+    ($owner:literal) => {
         concat!(
-            select_records!(),
-            " WHERE r.id IN (SELECT r2.id FROM messages m2 CROSS JOIN records r2 WHERE ",
-            $condition,
-            " AND r2.owner IS m2.owner AND r2.time_ms >= m2.first_ms \
-               AND r2.message = m2.id) ORDER BY r.time_ms, r.id"
+            " WHERE m.",
+            $owner,
+            " = (SELECT id FROM addresses WHERE address = lower(?1)) \
+               AND m.last_ms >= ?2 AND m.last_ms < ?4 AND m.first_ms < ?3"
         )
     };
 }
@@ -129,9 +133,9 @@ macro_rules! records_of_messages {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
-    /// Row IDs of owner addresses, as committed (cleared when a write fails or `prune`
-    /// forgets addresses).
-    addresses: FxHashMap<String, i64>,
+    /// Owner addresses' row IDs and the next record ID, as committed (forgotten when a
+    /// write fails or `prune` forgets addresses).
+    known: Known,
 }
 
 impl Store {
@@ -158,7 +162,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store {
             conn,
-            addresses: FxHashMap::default(),
+            known: Known::default(),
         };
         // Migrations sort whole tables: their temporary B-trees go to disk, not memory.
         schema::migrate(&mut store.conn)?;
@@ -222,12 +226,12 @@ impl Store {
     /// Writes one batch in one transaction; returns the source's row ID.
     pub fn commit(&mut self, batch: &Batch) -> Result<Option<i64>> {
         let tx = self.conn.transaction()?;
-        let written = write_batch(&tx, &mut self.addresses, batch).and_then(|id| {
+        let written = write_batch(&tx, &mut self.known, batch).and_then(|id| {
             tx.commit()?;
             Ok(id)
         });
         if written.is_err() {
-            self.addresses.clear();
+            self.known.forget();
         }
         written
     }
@@ -244,14 +248,14 @@ impl Store {
         mut done: impl FnMut(Batch),
     ) -> Result<u64> {
         let tx = self.conn.transaction()?;
-        let addresses = &mut self.addresses;
+        let known = &mut self.known;
         let written = (|| {
             let mut records = first.records.len() as u64;
-            write_batch(&tx, addresses, &first)?;
+            write_batch(&tx, known, &first)?;
             done(first);
             for _ in 1..max {
                 let Some(batch) = next() else { break };
-                write_batch(&tx, addresses, &batch)?;
+                write_batch(&tx, known, &batch)?;
                 records += batch.records.len() as u64;
                 done(batch);
             }
@@ -260,7 +264,7 @@ impl Store {
         })();
         if written.is_err() {
             // Addresses added by the failed transaction are gone again.
-            self.addresses.clear();
+            self.known.forget();
         }
         written
     }
@@ -275,17 +279,20 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<StoredRecord>> {
-        self.select_records(
+        let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+        let mut out = self.select_records(
             concat!(
-                select_records!(),
-                " WHERE r.owner = (SELECT id FROM addresses WHERE address = lower(?1)) \
-                   AND r.time_ms >= ?2 AND r.time_ms < ?3 UNION ",
-                select_records!(),
-                " WHERE r.sasl_owner = (SELECT id FROM addresses WHERE address = lower(?1)) \
-                   AND r.time_ms >= ?2 AND r.time_ms < ?3 ORDER BY 2, 1"
+                select_rows!(),
+                rows_of_owner!("owner"),
+                " UNION ALL ",
+                select_rows!(),
+                rows_of_owner!("sasl_owner")
             ),
-            params![email, from.timestamp_millis(), to.timestamp_millis()],
-        )
+            params![email, from, to, to.saturating_add(MAX_SPAN_MS)],
+            |e| (from..to).contains(&e.time_ms),
+        )?;
+        out.sort_by_key(|s| (s.record.time, s.id));
+        Ok(out)
     }
 
     /// The time and status of each record of `email` in `[from, to)` (for daily counts).
@@ -295,43 +302,52 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<(DateTime<Utc>, Status)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, time_ms, status FROM records
-              WHERE owner = (SELECT id FROM addresses WHERE address = lower(?1))
-                AND time_ms >= ?2 AND time_ms < ?3
-             UNION
-             SELECT id, time_ms, status FROM records
-              WHERE sasl_owner = (SELECT id FROM addresses WHERE address = lower(?1))
-                AND time_ms >= ?2 AND time_ms < ?3",
-        )?;
-        let rows = stmt.query_map(
-            params![email, from.timestamp_millis(), to.timestamp_millis()],
-            |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)),
-        )?;
+        let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT m.id, m.first_ms, m.records FROM messages m",
+            rows_of_owner!("owner"),
+            " UNION ALL SELECT m.id, m.first_ms, m.records FROM messages m",
+            rows_of_owner!("sasl_owner")
+        ))?;
+        let mut rows = stmt.query(params![email, from, to, to.saturating_add(MAX_SPAN_MS)])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (ms, st) = row?;
-            if let (Some(t), Some(s)) = (DateTime::from_timestamp_millis(ms), status_of(st)) {
-                out.push((t, s));
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+            for e in Unpacker::new(blob, row.get(1)?) {
+                let e = e.map_err(|e| damaged(id, e))?;
+                if (from..to).contains(&e.time_ms)
+                    && let Some(t) = DateTime::from_timestamp_millis(e.time_ms)
+                {
+                    out.push((t, e.status));
+                }
             }
         }
         Ok(out)
     }
 
-    /// Runs a query made with `select_records!` and reads its rows as records.
+    /// Runs a query made with `select_rows!` and reads the records `keep` accepts, in the
+    /// order of the rows and of the records in each.
     fn select_records<P: rusqlite::Params>(
         &self,
         sql: &str,
         params: P,
+        keep: impl Fn(&Entry<'_>) -> bool,
     ) -> Result<Vec<StoredRecord>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params, row_to_record)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        let mut rows = stmt.query(params)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            push_records(row, &keep, &mut out)?;
+        }
+        Ok(out)
     }
 
     /// Every record, in ingest order (for tests, export and comparison).
     pub fn all_records(&self) -> Result<Vec<StoredRecord>> {
-        self.select_records(concat!(select_records!(), " ORDER BY r.id"), [])
+        let mut out = self.select_records(select_rows!(), [], |_| true)?;
+        out.sort_by_key(|s| s.id);
+        Ok(out)
     }
 
     /// The records of every message with queue ID `queue_id` (on any host and instance,
@@ -341,17 +357,26 @@ impl Store {
         if queue_id == QueueId::NOQUEUE.as_str() {
             return Ok(Vec::new());
         }
-        self.select_records(records_of_messages!("m2.queue_id = ?1"), params![queue_id])
+        let mut out = self.select_records(
+            concat!(select_rows!(), " WHERE m.queue_id = ?1"),
+            params![queue_id],
+            |_| true,
+        )?;
+        out.sort_by_key(|s| (s.record.time, s.id));
+        Ok(out)
     }
 
     /// The records whose message-id is exactly `message_id` (as logged, with its angle
     /// brackets), in time order. No index covers `message_id`: this reads the messages
     /// table, which is fine for an administrator's occasional trace.
     pub fn records_of_message_id(&self, message_id: &str) -> Result<Vec<StoredRecord>> {
-        self.select_records(
-            records_of_messages!("m2.message_id = ?1"),
+        let mut out = self.select_records(
+            concat!(select_rows!(), " WHERE m.message_id = ?1"),
             params![message_id],
-        )
+            |_| true,
+        )?;
+        out.sort_by_key(|s| (s.record.time, s.id));
+        Ok(out)
     }
 
     /// The correlator's saved state for queue ID `queue_id` on any host and instance:
@@ -379,8 +404,9 @@ impl Store {
     pub fn count_records(&self) -> Result<u64> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))?
-            as u64)
+            .query_row("SELECT coalesce(sum(count), 0) FROM messages", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
     }
 
     /// How many unfinished messages the correlator has saved.
@@ -396,28 +422,51 @@ impl Store {
     pub fn prune(&mut self, before: DateTime<Utc>) -> Result<u64> {
         let tx = self.conn.transaction()?;
         let ms = before.timestamp_millis();
-        let n = tx.execute(
-            "DELETE FROM records WHERE id IN (
-                 SELECT r.id FROM record_spans s CROSS JOIN records r
-                  WHERE s.min_ms < ?1 AND r.id BETWEEN s.first_id AND s.last_id
-                    AND r.time_ms < ?1)",
+        // Rows reached through the spans that reach back before the cut.
+        const OLD_ROWS: &str = "FROM record_spans s CROSS JOIN messages m
+              WHERE s.min_ms < ?1 AND m.id BETWEEN s.first_id AND s.last_id
+                AND m.first_ms < ?1";
+        let mut n: i64 = tx.query_row(
+            &format!("SELECT coalesce(sum(m.count), 0) {OLD_ROWS} AND m.last_ms < ?1"),
             params![ms],
+            |r| r.get(0),
         )?;
-        tx.execute("DELETE FROM record_spans WHERE max_ms < ?1", params![ms])?;
         tx.execute(
-            "DELETE FROM messages WHERE first_ms < ?1 AND NOT EXISTS (
-                 SELECT 1 FROM records r
-                  WHERE r.owner IS messages.owner AND r.time_ms >= messages.first_ms
-                    AND r.message = messages.id)",
+            &format!(
+                "DELETE FROM messages WHERE id IN (SELECT m.id {OLD_ROWS} AND m.last_ms < ?1)"
+            ),
             params![ms],
         )?;
+        // Rows across the cut keep their later records.
+        let across: Vec<(i64, i64, Vec<u8>)> = tx
+            .prepare(&format!("SELECT m.id, m.first_ms, m.records {OLD_ROWS}"))?
+            .query_map(params![ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        for (id, first_ms, blob) in across {
+            let entries = Unpacker::new(&blob, first_ms)
+                .collect::<std::result::Result<Vec<Entry<'_>>, _>>()
+                .map_err(|e| damaged(id, e))?;
+            let kept: Vec<Entry<'_>> = entries
+                .iter()
+                .filter(|e| e.time_ms >= ms)
+                .cloned()
+                .collect();
+            n += (entries.len() - kept.len()) as i64;
+            match Packed::of(&kept) {
+                Some(p) => p.update(&tx, id)?,
+                None => {
+                    tx.execute("DELETE FROM messages WHERE id = ?1", params![id])?;
+                }
+            }
+        }
+        tx.execute("DELETE FROM record_spans WHERE max_ms < ?1", params![ms])?;
         tx.execute(
             "DELETE FROM addresses
               WHERE id NOT IN (SELECT owner FROM messages WHERE owner IS NOT NULL)
-                AND id NOT IN (SELECT sasl_owner FROM records WHERE sasl_owner IS NOT NULL)",
+                AND id NOT IN (SELECT sasl_owner FROM messages WHERE sasl_owner IS NOT NULL)",
             [],
         )?;
-        self.addresses.clear();
+        self.known.forget();
         tx.commit()?;
         Ok(n as u64)
     }
@@ -458,37 +507,58 @@ fn status_of(i: i64) -> Option<Status> {
     Status::ALL.get(usize::try_from(i).ok()?).copied()
 }
 
-fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
-    let status_index: i64 = r.get(10)?;
-    let status = status_of(status_index).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            10,
-            rusqlite::types::Type::Integer,
-            format!("unknown status {status_index}").into(),
-        )
-    })?;
-    let ms: i64 = r.get(1)?;
-    Ok(StoredRecord {
-        id: r.get(0)?,
-        record: Record {
-            time: DateTime::from_timestamp_millis(ms).unwrap_or_default(),
-            smtp_relay: r.get(2)?,
-            instance: r.get(3)?,
-            queue_id: r.get(4)?,
-            sender: r.get(5)?,
-            sender_ip: r.get(6)?,
-            sasl_user: r.get(7)?,
-            recipient: r.get(8)?,
-            orig_recipient: r.get(9)?,
-            status,
-            dsn: r.get(11)?,
-            relay: r.get(12)?,
-            delay: r.get(13)?,
-            response: r.get(14)?,
-            message_id: r.get(15)?,
-            orphan: r.get(16)?,
-        },
-    })
+/// A message row's packed records as an error's "damaged" report.
+fn damaged(row: i64, e: Damaged) -> StoreError {
+    StoreError::Damaged { row, reason: e.0 }
+}
+
+/// Reads a row of a `select_rows!` query: the records `keep` accepts, each with its
+/// message's columns, onto `out`.
+fn push_records(
+    r: &rusqlite::Row<'_>,
+    keep: &impl Fn(&Entry<'_>) -> bool,
+    out: &mut Vec<StoredRecord>,
+) -> Result<()> {
+    let id: i64 = r.get(0)?;
+    let (smtp_relay, instance, queue_id): (String, String, String) =
+        (r.get(1)?, r.get(2)?, r.get(3)?);
+    let (sender, sender_ip, sasl_user, message_id): (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
+    let orphan: bool = r.get(8)?;
+    let blob = r.get_ref(10)?.as_blob().map_err(rusqlite::Error::from)?;
+    let owned = |s: Option<&str>| s.map(str::to_string);
+    for e in Unpacker::new(blob, r.get(9)?) {
+        let e = e.map_err(|e| damaged(id, e))?;
+        if !keep(&e) {
+            continue;
+        }
+        out.push(StoredRecord {
+            id: e.id,
+            record: Record {
+                time: DateTime::from_timestamp_millis(e.time_ms).unwrap_or_default(),
+                smtp_relay: smtp_relay.clone(),
+                instance: instance.clone(),
+                queue_id: queue_id.clone(),
+                sender: sender.clone(),
+                sender_ip: sender_ip.clone(),
+                sasl_user: sasl_user.clone(),
+                recipient: owned(e.recipient),
+                orig_recipient: owned(e.orig_recipient),
+                status: e.status,
+                dsn: owned(e.dsn),
+                relay: owned(e.relay),
+                delay: e.delay,
+                response: owned(e.response),
+                message_id: message_id.clone(),
+                orphan,
+            },
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -681,7 +751,7 @@ mod tests {
         schema::migrate(&mut conn).unwrap();
         let store = Store {
             conn,
-            addresses: FxHashMap::default(),
+            known: Known::default(),
         };
         assert_eq!(store.schema_version().unwrap(), schema::VERSION);
         assert_eq!(by_queue_id(&store, "AAA1").len(), 2);
@@ -695,5 +765,227 @@ mod tests {
             .collect();
         assert_eq!(owners, [("a@x.edu", 5), ("b@x.edu", 1)]);
         assert_eq!(by_queue_id(&store, "DDD4").len(), 2);
+    }
+
+    fn message_rows(store: &Store, queue_id: &str) -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE queue_id = ?1",
+                params![queue_id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    fn times(records: &[StoredRecord]) -> Vec<String> {
+        records
+            .iter()
+            .map(|s| format!("{} {}", s.record.time.to_rfc3339(), s.record.status))
+            .collect()
+    }
+
+    #[test]
+    fn records_more_than_a_day_apart_take_two_rows_and_each_is_found_by_its_day() {
+        let mut store = Store::open_in_memory().unwrap();
+        commit_all(&mut store);
+        // DDD4's deferral (day 1) and delivery (day 3) came in one batch.
+        assert_eq!(message_rows(&store, "DDD4"), 2);
+        let day = |d: &str| {
+            let from = at(&format!("{d}T00:00:00Z"));
+            times(
+                &store
+                    .records_of("a@x.edu", from, from + chrono::Duration::days(1))
+                    .unwrap(),
+            )
+        };
+        assert_eq!(
+            day("2024-03-01"),
+            // Same time: in arrival order (AAA1's deferral came first).
+            [
+                "2024-03-01T10:00:00+00:00 deferred",
+                "2024-03-01T10:00:00+00:00 auth_blk",
+                "2024-03-01T11:00:00+00:00 deferred"
+            ]
+        );
+        assert!(day("2024-03-02").is_empty());
+        assert_eq!(
+            day("2024-03-03"),
+            [
+                "2024-03-03T08:00:00+00:00 sent",
+                "2024-03-03T11:00:00+00:00 sent"
+            ]
+        );
+        // Record IDs follow arrival order across rows and batches.
+        let ids: Vec<i64> = store.all_records().unwrap().iter().map(|s| s.id).collect();
+        assert_eq!(ids, (1..=7).collect::<Vec<i64>>());
+    }
+
+    #[test]
+    fn a_flood_of_identical_refusals_is_spread_over_rows_and_all_kept() {
+        let mut store = Store::open_in_memory().unwrap();
+        let records: Vec<Record> = (0..2500)
+            .map(|i| {
+                let mut r = record(
+                    "2024-03-01T10:00:00Z",
+                    "NOQUEUE",
+                    Some("a@x.edu"),
+                    Status::AuthBlk,
+                );
+                r.time += chrono::Duration::seconds(i);
+                r
+            })
+            .collect();
+        store
+            .commit(&Batch {
+                records: records.clone(),
+                ..Batch::default()
+            })
+            .unwrap();
+        assert_eq!(message_rows(&store, "NOQUEUE"), 3);
+        assert_eq!(store.count_records().unwrap(), 2500);
+        let back: Vec<Record> = store
+            .records_of(
+                "a@x.edu",
+                at("2024-03-01T00:00:00Z"),
+                at("2024-03-02T00:00:00Z"),
+            )
+            .unwrap()
+            .into_iter()
+            .map(|s| s.record)
+            .collect();
+        assert_eq!(back, records);
+    }
+
+    #[test]
+    fn damaged_packed_records_are_reported_not_guessed() {
+        let mut store = Store::open_in_memory().unwrap();
+        commit_all(&mut store);
+        store
+            .conn
+            .execute(
+                "UPDATE messages SET records = substr(records, 1, 5) WHERE queue_id = 'BBB2'",
+                [],
+            )
+            .unwrap();
+        let err = store
+            .records_of(
+                "b@x.edu",
+                at("2024-03-01T00:00:00Z"),
+                at("2024-03-04T00:00:00Z"),
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+        assert!(err.to_string().contains("damaged records in message row"));
+        // Other senders' records still read.
+        assert_eq!(by_queue_id(&store, "AAA1").len(), 2);
+    }
+
+    #[test]
+    fn upgrading_a_version_3_file_packs_its_records_and_keeps_their_ids() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        schema::migrate_to(&mut conn, 3).unwrap();
+        // As the version 3 write path stored them: a message row per message, its
+        // records pointing at it; record 2 is AAA1's late delivery, after another
+        // message's record.
+        conn.execute_batch(
+            "INSERT INTO addresses (id, address) VALUES (1, 'a@x.edu'), (2, 'login@x.edu');
+             INSERT INTO messages (id, smtp_relay, instance, queue_id, sender, owner,
+                                   sender_ip, sasl_user, message_id, orphan, first_ms)
+                VALUES (1, 'relay1', 'postfix', 'AAA1', 'a@x.edu', 1, '192.0.2.7',
+                        'login@x.edu', '<m@x>', 0, 1709287200000),
+                       (2, 'relay1', 'postfix', 'CCC3', NULL, NULL, NULL, NULL, NULL, 1,
+                        1709287300000);
+             INSERT INTO records (id, time_ms, message, owner, sasl_owner, status, recipient,
+                                  orig_recipient, dsn, relay, delay, response)
+                VALUES (1, 1709287200000, 1, 1, 2, 3, 'to@example.org', NULL, '4.2.0',
+                        'mx.example.org[192.0.2.1]:25', 1.5, '450 try later'),
+                       (2, 1709287300000, 2, NULL, NULL, 5, 'x@example.org', 'y@example.org',
+                        '2.0.0', 'local', 0.25, 'delivered to mailbox'),
+                       (3, 1709460000000, 1, 1, 2, 5, 'to@example.org', NULL, '2.0.0',
+                        'mx.example.org[192.0.2.1]:25', 172800.5, '250 ok');
+             INSERT INTO record_spans VALUES (1, 3, 1709287200000, 1709460000000);",
+        )
+        .unwrap();
+        schema::migrate(&mut conn).unwrap();
+        let mut store = Store {
+            conn,
+            known: Known::default(),
+        };
+        assert_eq!(store.schema_version().unwrap(), schema::VERSION);
+        let all = store.all_records().unwrap();
+        type Summary = (i64, String, Option<String>, Option<String>, Option<f64>);
+        let summary: Vec<Summary> = all
+            .iter()
+            .map(|s| {
+                (
+                    s.id,
+                    format!(
+                        "{} {} {}",
+                        s.record.queue_id,
+                        s.record.status,
+                        s.record.time.to_rfc3339()
+                    ),
+                    s.record.sasl_user.clone(),
+                    s.record.orig_recipient.clone(),
+                    s.record.delay,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    1,
+                    "AAA1 deferred 2024-03-01T10:00:00+00:00".into(),
+                    Some("login@x.edu".into()),
+                    None,
+                    Some(1.5)
+                ),
+                (
+                    2,
+                    "CCC3 sent 2024-03-01T10:01:40+00:00".into(),
+                    None,
+                    Some("y@example.org".into()),
+                    Some(0.25)
+                ),
+                (
+                    3,
+                    "AAA1 sent 2024-03-03T10:00:00+00:00".into(),
+                    Some("login@x.edu".into()),
+                    None,
+                    Some(172800.5)
+                ),
+            ]
+        );
+        // AAA1's records are two days apart: two rows. The SASL login still owns them.
+        assert_eq!(message_rows(&store, "AAA1"), 2);
+        let login = store
+            .records_of(
+                "login@x.edu",
+                at("2024-03-01T00:00:00Z"),
+                at("2024-03-04T00:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(login.len(), 2);
+        let day1 = store
+            .counts_by_owner(at("2024-03-01T00:00:00Z"), at("2024-03-02T00:00:00Z"))
+            .unwrap();
+        let owners: Vec<&str> = day1.iter().map(|(o, _)| o.as_str()).collect();
+        assert_eq!(owners, ["a@x.edu", "login@x.edu"]);
+        // New records continue after the old IDs.
+        store
+            .commit(&Batch {
+                records: vec![record(
+                    "2024-03-04T08:00:00Z",
+                    "EEE5",
+                    Some("a@x.edu"),
+                    Status::Sent,
+                )],
+                ..Batch::default()
+            })
+            .unwrap();
+        let last = store.all_records().unwrap().pop().unwrap();
+        assert_eq!((last.id, last.record.queue_id.as_str()), (4, "EEE5"));
     }
 }

@@ -1,14 +1,23 @@
 //! Versioned migrations. `PRAGMA user_version` holds the version; each step runs in its
 //! own transaction, so a file is always at one version or the next.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, params};
 
-use super::{Result, StoreError};
+use super::pack::{Entry, Packer};
+use super::write::{INSERT_MESSAGE, MAX_SPAN_MS};
+use super::{Result, StoreError, status_of};
+
+/// One migration: SQL, or SQL around a step that needs Rust (packing records).
+enum Step {
+    Sql(&'static str),
+    Rust(fn(&Transaction<'_>) -> Result<()>),
+}
 
 /// The migrations, in order; the schema version is how many have run.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Step] = &[
     // 1: records, the correlator's unfinished messages, inputs read, key/value metadata.
-    "CREATE TABLE records (
+    Step::Sql(
+        "CREATE TABLE records (
         id INTEGER PRIMARY KEY,
         time_ms INTEGER NOT NULL,
         smtp_relay TEXT NOT NULL,
@@ -45,11 +54,13 @@ const MIGRATIONS: &[&str] = &[
         last_month INTEGER
      );
      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+    ),
     // 2: the daily warnings of `notify`, one row per address and day: 'sending' while a
     // run is mailing it (a claim, so two runs never mail the same warning), 'sent' once
     // the relay accepted it. And an index on time alone, for the per-day counts of every
     // sender (`notify`) and for `prune`, which otherwise scan the whole table.
-    "CREATE INDEX records_time ON records (time_ms);
+    Step::Sql(
+        "CREATE INDEX records_time ON records (time_ms);
      CREATE TABLE warnings (
         email TEXT NOT NULL,
         day TEXT NOT NULL,
@@ -61,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
         message_id TEXT,
         PRIMARY KEY (email, day)
      ) WITHOUT ROWID;",
+    ),
     // 3: cheaper writes. Each record used to carry its message's fields, its owners as
     // text and three indexes; now:
     // `addresses`: each owner address once; records name their owners by row ID, so the
@@ -76,7 +88,8 @@ const MIGRATIONS: &[&str] = &[
     // `record_spans`: each batch's row-ID range and the times it holds, so a time range
     // is read as the row-ID ranges whose spans overlap it (notify, prune); existing
     // records are summarised in spans of 16384 row IDs.
-    "CREATE TABLE addresses (
+    Step::Sql(
+        "CREATE TABLE addresses (
         id INTEGER PRIMARY KEY,
         address TEXT NOT NULL UNIQUE
      );
@@ -145,7 +158,187 @@ const MIGRATIONS: &[&str] = &[
      );
      INSERT INTO record_spans
         SELECT min(id), max(id), min(time_ms), max(time_ms) FROM records GROUP BY id >> 14;",
+    ),
+    // 4: fewer rows. The records of a message row are packed into one blob in the row
+    // (`pack.rs`), so a batch writes one row and three index entries per message
+    // instead of one row and two index entries per record plus the message row. A row
+    // holds the records of one message written by one batch, at most a day apart (and
+    // at most 1024), with its owners, the times of its first and last record and their
+    // count; indexed by queue ID, by (owner, last time) and by (SASL owner, last time).
+    // Record IDs are kept in the blobs; the next one is `meta.next_record`.
+    // `record_spans` now hold message row IDs.
+    Step::Rust(pack_records),
 ];
+
+/// Migration 4: every message row's records packed into it.
+fn pack_records(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE messages_4 (
+            id INTEGER PRIMARY KEY,
+            smtp_relay TEXT NOT NULL,
+            instance TEXT NOT NULL,
+            queue_id TEXT NOT NULL,
+            sender TEXT,
+            owner INTEGER,
+            sasl_owner INTEGER,
+            sender_ip TEXT,
+            sasl_user TEXT,
+            message_id TEXT,
+            orphan INTEGER NOT NULL,
+            first_ms INTEGER NOT NULL,
+            last_ms INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            records BLOB NOT NULL
+         );",
+    )?;
+    let insert_into_4 = INSERT_MESSAGE.replacen("INTO messages", "INTO messages_4", 1);
+    let mut insert = tx.prepare(&insert_into_4)?;
+    let mut select = tx.prepare(
+        "SELECT m.id, m.smtp_relay, m.instance, m.queue_id, m.sender, m.owner, r.sasl_owner,
+                m.sender_ip, m.sasl_user, m.message_id, m.orphan,
+                r.id, r.time_ms, r.status, r.recipient, r.orig_recipient, r.dsn, r.relay,
+                r.delay, r.response
+           FROM records r JOIN messages m ON m.id = r.message
+          ORDER BY m.id, r.sasl_owner, r.id",
+    )?;
+    let mut rows = select.query([])?;
+    // The row being gathered: its (message row, SASL owner), columns and entries.
+    type Columns = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        bool,
+    );
+    type Own = (
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<f64>,
+        Option<String>,
+    );
+    // (message row, SASL owner): one message's records with the same owners.
+    type Message = ((i64, Option<i64>), Columns, Vec<Own>);
+    let mut current: Option<Message> = None;
+    let mut flush = |current: Option<Message>| -> Result<()> {
+        let Some((_, c, own)) = current else {
+            return Ok(());
+        };
+        let entries: Vec<Entry<'_>> = own
+            .iter()
+            .filter_map(|o| {
+                Some(Entry {
+                    id: o.0,
+                    time_ms: o.1,
+                    status: status_of(o.2)?,
+                    recipient: o.3.as_deref(),
+                    orig_recipient: o.4.as_deref(),
+                    dsn: o.5.as_deref(),
+                    relay: o.6.as_deref(),
+                    delay: o.7,
+                    response: o.8.as_deref(),
+                })
+            })
+            .collect();
+        // Split where a row would pass its limits, as the write path does.
+        let mut start = 0;
+        while start < entries.len() {
+            let (mut lo, mut hi) = (entries[start].time_ms, entries[start].time_ms);
+            let mut end = start + 1;
+            while end < entries.len() && end - start < 1024 {
+                let ms = entries[end].time_ms;
+                if ms.max(hi).saturating_sub(ms.min(lo)) > MAX_SPAN_MS {
+                    break;
+                }
+                (lo, hi) = (lo.min(ms), hi.max(ms));
+                end += 1;
+            }
+            let mut packer = Packer::new(lo);
+            for e in &entries[start..end] {
+                packer.push(e);
+            }
+            insert.execute(params![
+                c.0,
+                c.1,
+                c.2,
+                c.3,
+                c.4,
+                c.5,
+                c.6,
+                c.7,
+                c.8,
+                c.9,
+                lo,
+                hi,
+                (end - start) as i64,
+                packer.finish()
+            ])?;
+            start = end;
+        }
+        Ok(())
+    };
+    while let Some(r) = rows.next()? {
+        let key = (r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(6)?);
+        if current.as_ref().is_none_or(|(k, _, _)| *k != key) {
+            let columns: Columns = (
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
+            );
+            flush(current.replace((key, columns, Vec::new())))?;
+        }
+        if let Some((_, _, own)) = &mut current {
+            own.push((
+                r.get(11)?,
+                r.get(12)?,
+                r.get(13)?,
+                r.get(14)?,
+                r.get(15)?,
+                r.get(16)?,
+                r.get(17)?,
+                r.get(18)?,
+                r.get(19)?,
+            ));
+        }
+    }
+    flush(current.take())?;
+    drop(rows);
+    drop(select);
+    drop(insert);
+    tx.execute_batch(
+        "INSERT INTO meta (key, value)
+            SELECT 'next_record', coalesce(max(id), 0) + 1 FROM records
+             WHERE true ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+         DROP TABLE records;
+         DROP TABLE messages;
+         ALTER TABLE messages_4 RENAME TO messages;
+         CREATE INDEX messages_queue_id ON messages (queue_id);
+         CREATE INDEX messages_owner_time ON messages (owner, last_ms);
+         CREATE INDEX messages_sasl_owner_time ON messages (sasl_owner, last_ms)
+            WHERE sasl_owner IS NOT NULL;
+         DELETE FROM record_spans;
+         INSERT INTO record_spans
+            SELECT min(id), max(id), min(first_ms), max(last_ms) FROM messages
+             GROUP BY id >> 12;",
+    )?;
+    Ok(())
+}
 
 /// The newest schema version this build knows.
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -164,9 +357,12 @@ pub(crate) fn migrate_to(conn: &mut Connection, version: i64) -> Result<()> {
         });
     }
     let steps = MIGRATIONS.iter().enumerate().take(version as usize);
-    for (i, sql) in steps.skip(found as usize) {
+    for (i, step) in steps.skip(found as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match step {
+            Step::Sql(sql) => tx.execute_batch(sql)?,
+            Step::Rust(f) => f(&tx)?,
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }

@@ -9,7 +9,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Result, Store, status_of};
+use std::collections::BTreeMap;
+
+use super::pack::Unpacker;
+use super::{Result, Store, damaged};
 use crate::stats::Counts;
 
 /// A warning that was mailed.
@@ -46,52 +49,47 @@ impl Store {
     /// The counts of every owner (envelope sender, or SASL user that is another address)
     /// of the records logged in `[from, to)`, by owner. Owners are lower-case; records
     /// without a sender (orphans, refused SASL logins) belong to nobody here. Reads the
-    /// row-ID ranges of the batches whose spans overlap the range.
+    /// message rows of the batches whose spans overlap the range.
     pub fn counts_by_owner(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<(String, Counts)>> {
+        let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
         let mut stmt = self.conn.prepare_cached(
-            "WITH recent AS (
-                 SELECT r.owner, r.sasl_owner, r.status
-                   FROM record_spans s CROSS JOIN records r
-                  WHERE s.max_ms >= ?1 AND s.min_ms < ?2
-                    AND r.id BETWEEN s.first_id AND s.last_id
-                    AND r.time_ms >= ?1 AND r.time_ms < ?2),
-             owned AS (
-                 SELECT owner AS id, status FROM recent WHERE owner IS NOT NULL
-                 UNION ALL
-                 SELECT sasl_owner, status FROM recent WHERE sasl_owner IS NOT NULL)
-             SELECT a.address AS owner, o.status, count(*)
-               FROM owned o JOIN addresses a ON a.id = o.id
-              WHERE a.address <> ''
-              GROUP BY a.address, o.status ORDER BY a.address",
+            "SELECT m.id, a.address, b.address, m.first_ms, m.records
+               FROM record_spans s CROSS JOIN messages m
+               LEFT JOIN addresses a ON a.id = m.owner
+               LEFT JOIN addresses b ON b.id = m.sasl_owner
+              WHERE s.max_ms >= ?1 AND s.min_ms < ?2
+                AND m.id BETWEEN s.first_id AND s.last_id
+                AND m.last_ms >= ?1 AND m.first_ms < ?2
+                AND (m.owner IS NOT NULL OR m.sasl_owner IS NOT NULL)",
         )?;
-        let rows = stmt.query_map(
-            params![from.timestamp_millis(), to.timestamp_millis()],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )?;
-        let mut out: Vec<(String, Counts)> = Vec::new();
-        for row in rows {
-            let (owner, status, n) = row?;
-            let Some(status) = status_of(status) else {
-                continue;
-            };
-            if out.last().is_none_or(|(o, _)| *o != owner) {
-                out.push((owner, Counts::default()));
+        let mut rows = stmt.query(params![from, to])?;
+        let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let owners: [Option<String>; 2] = [row.get(1)?, row.get(2)?];
+            let blob = row.get_ref(4)?.as_blob().map_err(rusqlite::Error::from)?;
+            let mut day = Counts::default();
+            for e in Unpacker::new(blob, row.get(3)?) {
+                let e = e.map_err(|e| damaged(id, e))?;
+                if (from..to).contains(&e.time_ms) {
+                    day.0[e.status.index()] += 1;
+                }
             }
-            if let Some((_, counts)) = out.last_mut() {
-                counts.0[status.index()] += n.max(0) as u64;
+            if day.sum() == 0 {
+                continue;
+            }
+            for owner in owners.into_iter().flatten().filter(|o| !o.is_empty()) {
+                let c = counts.entry(owner).or_default();
+                for (total, n) in c.0.iter_mut().zip(day.0) {
+                    *total += n;
+                }
             }
         }
-        Ok(out)
+        Ok(counts.into_iter().collect())
     }
 
     /// Claims the warning of `email` about `day` for this run: true when this run may

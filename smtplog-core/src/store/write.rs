@@ -1,24 +1,56 @@
-//! The write path of ingest: one batch inside a transaction. Records with their message
-//! rows, owner addresses and row-ID span; late hop fix-ups; the correlator's state
-//! changes; the input's position.
+//! The write path of ingest: one batch inside a transaction. Records packed into their
+//! message rows, with owner addresses, record IDs and the batch's row-ID span; late hop
+//! fix-ups; the correlator's state changes; the input's position.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use rustc_hash::FxHashMap;
 
-use super::{Batch, Result, Source, StoreError};
+use super::pack::{Entry, Packer, Unpacker};
+use super::{Batch, Result, Source, StoreError, damaged};
 use crate::correlate::{Change, Relink};
 use crate::record::Record;
 
-/// Writes one batch inside `tx`: its records with their summaries, the relinks, the
+/// The longest time between the first and last record of one message row. A query of
+/// `[from, to)` reads the rows whose last record is in `[from, to + MAX_SPAN_MS)`.
+pub(super) const MAX_SPAN_MS: i64 = 24 * 3600 * 1000;
+
+/// The most records one message row holds (a flood of identical refusals is spread over
+/// several rows).
+const MAX_RECORDS: usize = 1024;
+
+/// What the writer remembers between transactions: the row IDs of owner addresses and
+/// the next record ID, as committed. Forgotten when a write fails.
+#[derive(Debug, Default)]
+pub(super) struct Known {
+    pub(super) addresses: FxHashMap<String, i64>,
+    pub(super) next_record: Option<i64>,
+}
+
+impl Known {
+    pub(super) fn forget(&mut self) {
+        self.addresses.clear();
+        self.next_record = None;
+    }
+}
+
+/// Writes one batch inside `tx`: its records in their message rows, the relinks, the
 /// correlator's state changes and the input's position; returns the source's row ID.
 pub(super) fn write_batch(
     tx: &Transaction<'_>,
-    addresses: &mut FxHashMap<String, i64>,
+    known: &mut Known,
     batch: &Batch,
 ) -> Result<Option<i64>> {
-    write_records(tx, addresses, &batch.records)?;
+    let mut span = None;
+    write_records(tx, known, &batch.records, &mut span)?;
     for l in &batch.relinks {
-        relink(tx, addresses, l)?;
+        relink(tx, known, l, &mut span)?;
+    }
+    if let Some(s) = span {
+        tx.prepare_cached(
+            "INSERT INTO record_spans (first_id, last_id, min_ms, max_ms)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![s.first_id, s.last_id, s.min_ms, s.max_ms])?;
     }
     write_changes(tx, &batch.changes)?;
     match &batch.source {
@@ -104,132 +136,155 @@ fn message_fields(r: &Record) -> MessageFields<'_> {
     )
 }
 
-/// Writes `records` with one message row for the records of each message (each
-/// distinct [`MessageFields`]) and one row-ID span.
+/// The records of one message row being gathered: positions in the batch.
+struct Gathered<'a> {
+    fields: MessageFields<'a>,
+    records: Vec<u32>,
+    first_ms: i64,
+    last_ms: i64,
+}
+
+impl Gathered<'_> {
+    /// Whether a record at `ms` may join without the row growing past its limits.
+    fn takes(&self, ms: i64) -> bool {
+        self.records.len() < MAX_RECORDS
+            && ms.max(self.last_ms).saturating_sub(ms.min(self.first_ms)) <= MAX_SPAN_MS
+    }
+}
+
+/// The next record ID: kept in `meta` (a record's ID never changes, and the records of
+/// a batch take consecutive IDs in arrival order).
+fn next_record(tx: &Transaction<'_>, known: &mut Known) -> Result<i64> {
+    if let Some(n) = known.next_record {
+        return Ok(n);
+    }
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT value FROM meta WHERE key = 'next_record'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    let n = match stored {
+        None => 1,
+        Some(v) => v.parse().map_err(|_| StoreError::CorruptState {
+            key: "next_record".into(),
+            reason: format!("not a number: {v:?}"),
+        })?,
+    };
+    known.next_record = Some(n);
+    Ok(n)
+}
+
+/// Writes `records` (IDs in arrival order) packed into one message row per message
+/// (each distinct [`MessageFields`]), within [`MAX_SPAN_MS`] and [`MAX_RECORDS`].
 fn write_records(
     tx: &Transaction<'_>,
-    addresses: &mut FxHashMap<String, i64>,
+    known: &mut Known,
     records: &[Record],
+    span: &mut Option<Span>,
 ) -> Result<()> {
     if records.is_empty() {
         return Ok(());
     }
-    // Message rows by queue ID, host, instance and sender (cheap to hash; the sender
-    // keeps refused NOQUEUE submissions apart), then by all fields.
-    // A row's `first_ms` is its earliest record here (lines of several hosts need not
-    // arrive in time order): rows whose first record came later are corrected below.
-    struct Row<'a> {
-        fields: MessageFields<'a>,
-        id: i64,
-        owner: Option<i64>,
-        written_ms: i64,
-        first_ms: i64,
-    }
+    let first_id = next_record(tx, known)?;
+    // Rows in order of their first record; open rows by queue ID, host, instance and
+    // sender (cheap to hash; the sender keeps refused NOQUEUE submissions apart).
+    let mut rows: Vec<Gathered<'_>> = Vec::new();
     type Short<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
-    let mut messages: FxHashMap<Short<'_>, Vec<Row<'_>>> = FxHashMap::default();
-    let mut insert_message = tx.prepare_cached(
-        "INSERT INTO messages (smtp_relay, instance, queue_id, sender, owner, sender_ip,
-                               sasl_user, message_id, orphan, first_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO records (time_ms, message, owner, sasl_owner, status, recipient,
-                              orig_recipient, dsn, relay, delay, response)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
-    let mut span: Option<Span> = None;
-    for r in records {
+    let mut open: FxHashMap<Short<'_>, Vec<usize>> = FxHashMap::default();
+    for (i, r) in records.iter().enumerate() {
         let ms = r.time.timestamp_millis();
         let fields = message_fields(r);
-        let rows = messages
+        let candidates = open
             .entry((&r.queue_id, &r.smtp_relay, &r.instance, r.sender.as_deref()))
             .or_default();
-        let (message, owner) = match rows.iter_mut().find(|row| row.fields == fields) {
-            Some(row) => {
+        match candidates
+            .iter()
+            .copied()
+            .find(|&k| rows[k].fields == fields && rows[k].takes(ms))
+        {
+            Some(k) => {
+                let row = &mut rows[k];
+                row.records.push(i as u32);
                 row.first_ms = row.first_ms.min(ms);
-                (row.id, row.owner)
+                row.last_ms = row.last_ms.max(ms);
             }
             None => {
-                let owner = match &r.sender {
-                    Some(a) => Some(address_id(tx, addresses, a)?),
-                    None => None,
-                };
-                insert_message.execute(params![
-                    r.smtp_relay,
-                    r.instance,
-                    r.queue_id,
-                    r.sender,
-                    owner,
-                    r.sender_ip,
-                    r.sasl_user,
-                    r.message_id,
-                    r.orphan,
-                    ms,
-                ])?;
-                let id = tx.last_insert_rowid();
-                rows.push(Row {
+                candidates.push(rows.len());
+                rows.push(Gathered {
                     fields,
-                    id,
-                    owner,
-                    written_ms: ms,
+                    records: vec![i as u32],
                     first_ms: ms,
+                    last_ms: ms,
                 });
-                (id, owner)
             }
+        }
+    }
+    let mut insert = tx.prepare_cached(INSERT_MESSAGE)?;
+    for row in &rows {
+        let mut packer = Packer::with_capacity(row.first_ms, 160 * row.records.len());
+        for &i in &row.records {
+            packer.push(&Entry::of(first_id + i64::from(i), &records[i as usize]));
+        }
+        let r = &records[row.records[0] as usize];
+        let owner = match &r.sender {
+            Some(a) => Some(address_id(tx, &mut known.addresses, a)?),
+            None => None,
         };
-        let sasl_owner = match sasl_owner(r) {
-            Some(a) => Some(address_id(tx, addresses, &a)?),
+        let sasl_owner = match owner_of_login(r.sender.as_deref(), r.sasl_user.as_deref()) {
+            Some(a) => Some(address_id(tx, &mut known.addresses, &a)?),
             None => None,
         };
         insert.execute(params![
-            ms,
-            message,
+            r.smtp_relay,
+            r.instance,
+            r.queue_id,
+            r.sender,
             owner,
             sasl_owner,
-            r.status.index() as i64,
-            r.recipient,
-            r.orig_recipient,
-            r.dsn,
-            r.relay,
-            r.delay,
-            r.response,
+            r.sender_ip,
+            r.sasl_user,
+            r.message_id,
+            r.orphan,
+            row.first_ms,
+            row.last_ms,
+            row.records.len() as i64,
+            packer.finish(),
         ])?;
-        let id = tx.last_insert_rowid();
-        match &mut span {
-            Some(s) => s.add(id, ms),
-            None => span = Some(Span::new(id, ms)),
-        }
+        Span::add(span, tx.last_insert_rowid(), row.first_ms, row.last_ms);
     }
-    let mut first = tx.prepare_cached("UPDATE messages SET first_ms = ?1 WHERE id = ?2")?;
-    for row in messages.values().flatten() {
-        if row.first_ms < row.written_ms {
-            first.execute(params![row.first_ms, row.id])?;
-        }
-    }
-    if let Some(s) = span {
-        tx.prepare_cached(
-            "INSERT INTO record_spans (first_id, last_id, min_ms, max_ms)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![s.first_id, s.last_id, s.min_ms, s.max_ms])?;
-    }
+    let next = first_id + records.len() as i64;
+    tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES ('next_record', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![next.to_string()])?;
+    known.next_record = Some(next);
     Ok(())
 }
+
+/// Inserts a message row: host, instance, queue ID, sender, owner, SASL owner, client
+/// IP, SASL user, message-id, orphan, first and last time, record count, records.
+pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages (smtp_relay, instance, queue_id,
+        sender, owner, sasl_owner, sender_ip, sasl_user, message_id, orphan, first_ms, last_ms,
+        count, records)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 /// Fixes up the stored records of a message that turned out to be a hop's copy: those of
 /// its host, instance and queue ID logged at or after `since` take the origin's client,
 /// SASL user (and SASL owner) and, where they have none, original recipient. A message
 /// row that also holds earlier records (another message with the very same fields) is
 /// split first, so only the hop's copy changes.
-fn relink(tx: &Transaction<'_>, addresses: &mut FxHashMap<String, i64>, l: &Relink) -> Result<()> {
+fn relink(
+    tx: &Transaction<'_>,
+    known: &mut Known,
+    l: &Relink,
+    span: &mut Option<Span>,
+) -> Result<()> {
     let since = l.since.timestamp_millis();
-    let rows: Vec<(i64, Option<String>, Option<i64>, i64)> = {
+    type Found = (i64, Option<String>, i64, Vec<u8>);
+    let rows: Vec<Found> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT m.id, m.sender, m.owner, m.first_ms FROM messages m
-              WHERE m.queue_id = ?1 AND m.smtp_relay = ?2 AND m.instance = ?3
-                AND EXISTS (SELECT 1 FROM records r
-                             WHERE r.owner IS m.owner AND r.time_ms >= max(m.first_ms, ?4)
-                               AND r.message = m.id)",
+            "SELECT id, sender, first_ms, records FROM messages
+              WHERE queue_id = ?1 AND smtp_relay = ?2 AND instance = ?3 AND last_ms >= ?4",
         )?;
         stmt.query_map(
             params![l.key.queue_id, l.key.host, l.key.instance, since],
@@ -237,56 +292,112 @@ fn relink(tx: &Transaction<'_>, addresses: &mut FxHashMap<String, i64>, l: &Reli
         )?
         .collect::<std::result::Result<_, _>>()?
     };
-    for (id, sender, owner, first_ms) in rows {
-        let shared = first_ms < since
-            && tx
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM records
-                                     WHERE owner IS ?1 AND time_ms >= ?2 AND time_ms < ?3
-                                       AND message = ?4)",
-                )?
-                .query_row(params![owner, first_ms, since, id], |r| r.get::<_, bool>(0))?;
-        let target = if shared {
-            tx.prepare_cached(
-                "INSERT INTO messages (smtp_relay, instance, queue_id, sender, owner,
-                                       sender_ip, sasl_user, message_id, orphan, first_ms)
-                 SELECT smtp_relay, instance, queue_id, sender, owner, sender_ip, sasl_user,
-                        message_id, orphan, ?2
-                   FROM messages WHERE id = ?1",
-            )?
-            .execute(params![id, since])?;
-            let copy = tx.last_insert_rowid();
-            tx.prepare_cached(
-                "UPDATE records SET message = ?1
-                  WHERE owner IS ?2 AND time_ms >= ?3 AND message = ?4",
-            )?
-            .execute(params![copy, owner, since, id])?;
-            copy
-        } else {
-            id
+    for (id, sender, first_ms, blob) in rows {
+        let entries = Unpacker::new(&blob, first_ms)
+            .collect::<std::result::Result<Vec<Entry<'_>>, _>>()
+            .map_err(|e| damaged(id, e))?;
+        let (before, mut after): (Vec<Entry<'_>>, Vec<Entry<'_>>) =
+            entries.into_iter().partition(|e| e.time_ms < since);
+        for e in &mut after {
+            e.orig_recipient = e.orig_recipient.or(l.orig_recipient.as_deref());
+        }
+        let Some(after_rows) = Packed::of(&after) else {
+            continue;
         };
-        tx.prepare_cached(
-            "UPDATE messages SET sender_ip = ?1, sasl_user = ?2, orphan = 0 WHERE id = ?3",
-        )?
-        .execute(params![l.sender_ip, l.sasl_user, target])?;
         let sasl_owner = match owner_of_login(sender.as_deref(), l.sasl_user.as_deref()) {
-            Some(a) => Some(address_id(tx, addresses, &a)?),
+            Some(a) => Some(address_id(tx, &mut known.addresses, &a)?),
             None => None,
         };
-        tx.prepare_cached(
-            "UPDATE records SET sasl_owner = ?1, orig_recipient = COALESCE(orig_recipient, ?2)
-              WHERE owner IS ?3 AND time_ms >= max(?4, ?5) AND message = ?6",
-        )?
-        .execute(params![
-            sasl_owner,
-            l.orig_recipient,
-            owner,
-            first_ms,
-            since,
-            target
-        ])?;
+        match Packed::of(&before) {
+            // Only the hop's records: the row changes in place.
+            None => {
+                tx.prepare_cached(
+                    "UPDATE messages SET sender_ip = ?1, sasl_user = ?2, orphan = 0,
+                            sasl_owner = ?3, records = ?4
+                      WHERE id = ?5",
+                )?
+                .execute(params![
+                    l.sender_ip,
+                    l.sasl_user,
+                    sasl_owner,
+                    after_rows.blob,
+                    id
+                ])?;
+            }
+            // Earlier records of another message too: they keep the row, the hop's
+            // records move to a copy with the origin's fields.
+            Some(kept) => {
+                kept.update(tx, id)?;
+                tx.prepare_cached(
+                    "INSERT INTO messages (smtp_relay, instance, queue_id, sender, owner,
+                            sasl_owner, sender_ip, sasl_user, message_id, orphan, first_ms,
+                            last_ms, count, records)
+                     SELECT smtp_relay, instance, queue_id, sender, owner, ?2, ?3, ?4,
+                            message_id, 0, ?5, ?6, ?7, ?8
+                       FROM messages WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    sasl_owner,
+                    l.sender_ip,
+                    l.sasl_user,
+                    after_rows.first_ms,
+                    after_rows.last_ms,
+                    after_rows.count,
+                    after_rows.blob
+                ])?;
+                Span::add(
+                    span,
+                    tx.last_insert_rowid(),
+                    after_rows.first_ms,
+                    after_rows.last_ms,
+                );
+            }
+        }
     }
     Ok(())
+}
+
+/// Entries packed again, with what their row's columns say of them.
+pub(super) struct Packed {
+    pub(super) first_ms: i64,
+    pub(super) last_ms: i64,
+    pub(super) count: i64,
+    pub(super) blob: Vec<u8>,
+}
+
+impl Packed {
+    /// `entries` packed (in the order given), or `None` when there are none.
+    pub(super) fn of(entries: &[Entry<'_>]) -> Option<Packed> {
+        let first_ms = entries.iter().map(|e| e.time_ms).min()?;
+        let last_ms = entries.iter().map(|e| e.time_ms).max()?;
+        let mut packer = Packer::new(first_ms);
+        for e in entries {
+            packer.push(e);
+        }
+        Some(Packed {
+            first_ms,
+            last_ms,
+            count: entries.len() as i64,
+            blob: packer.finish(),
+        })
+    }
+
+    /// Makes these the records of message row `id`.
+    pub(super) fn update(&self, tx: &Transaction<'_>, id: i64) -> Result<()> {
+        tx.prepare_cached(
+            "UPDATE messages SET first_ms = ?1, last_ms = ?2, count = ?3, records = ?4
+              WHERE id = ?5",
+        )?
+        .execute(params![
+            self.first_ms,
+            self.last_ms,
+            self.count,
+            self.blob,
+            id
+        ])?;
+        Ok(())
+    }
 }
 
 /// The row ID of `address` in `addresses`, added when new; `cache` holds those known.
@@ -307,7 +418,7 @@ fn address_id(
     Ok(id)
 }
 
-/// The row IDs and times of the records one batch wrote.
+/// The message row IDs one batch wrote and the times of their records.
 struct Span {
     first_id: i64,
     last_id: i64,
@@ -316,28 +427,25 @@ struct Span {
 }
 
 impl Span {
-    fn new(id: i64, ms: i64) -> Span {
-        Span {
-            first_id: id,
-            last_id: id,
-            min_ms: ms,
-            max_ms: ms,
+    /// Adds row `id`, whose records are logged in `[first_ms, last_ms]`, to `span`.
+    fn add(span: &mut Option<Span>, id: i64, first_ms: i64, last_ms: i64) {
+        match span {
+            Some(s) => {
+                s.first_id = s.first_id.min(id);
+                s.last_id = s.last_id.max(id);
+                s.min_ms = s.min_ms.min(first_ms);
+                s.max_ms = s.max_ms.max(last_ms);
+            }
+            None => {
+                *span = Some(Span {
+                    first_id: id,
+                    last_id: id,
+                    min_ms: first_ms,
+                    max_ms: last_ms,
+                })
+            }
         }
     }
-
-    fn add(&mut self, id: i64, ms: i64) {
-        self.first_id = self.first_id.min(id);
-        self.last_id = self.last_id.max(id);
-        self.min_ms = self.min_ms.min(ms);
-        self.max_ms = self.max_ms.max(ms);
-    }
-}
-
-/// The second owner of a record: its SASL user, when that is an address other than the
-/// envelope sender (senders are matched by address; a SASL login that is an address
-/// owns the mail it sent under another envelope sender too).
-fn sasl_owner(r: &Record) -> Option<String> {
-    owner_of_login(r.sender.as_deref(), r.sasl_user.as_deref())
 }
 
 /// The SASL login `user`, lower-cased, when it is an address other than `sender`.
