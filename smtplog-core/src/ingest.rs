@@ -176,7 +176,20 @@ pub fn ingest(
                 // A closed channel means the stream ended: the records are freed here.
                 let _ = back_tx.send(b.records);
             };
-            while let Ok(first) = rx.recv() {
+            loop {
+                let first = match rx.try_recv() {
+                    Ok(batch) => batch,
+                    Err(mpsc::TryRecvError::Disconnected) => break,
+                    // Waiting for the next batch: meanwhile, copy what is committed into
+                    // the database file, so little is left to copy at the end.
+                    Err(mpsc::TryRecvError::Empty) => {
+                        store.checkpoint()?;
+                        match rx.recv() {
+                            Ok(batch) => batch,
+                            Err(_) => break,
+                        }
+                    }
+                };
                 records += store.commit_group(first, GROUP_MAX, || rx.try_recv().ok(), done)?;
             }
             store.set_bulk(false)?;
