@@ -371,24 +371,29 @@ impl Store {
         if queue_id == QueueId::NOQUEUE.as_str() {
             return Ok(Vec::new());
         }
-        let mut out = self.select_records(
+        self.message_records(
             concat!(select_rows!(), " WHERE m.queue_id = ?1"),
             params![queue_id],
-            |_| true,
-        )?;
-        out.sort_by_key(|s| (s.record.time, s.id));
-        Ok(out)
+        )
     }
 
     /// The records whose message-id is exactly `message_id` (as logged, with its angle
     /// brackets), in time order. No index covers `message_id`: this reads the messages
     /// table, which is fine for an administrator's occasional trace.
     pub fn records_of_message_id(&self, message_id: &str) -> Result<Vec<StoredRecord>> {
-        let mut out = self.select_records(
+        self.message_records(
             concat!(select_rows!(), " WHERE m.message_id = ?1"),
             params![message_id],
-            |_| true,
-        )?;
+        )
+    }
+
+    /// Every record of the rows a `select_rows!` query finds, in time order.
+    fn message_records<P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+    ) -> Result<Vec<StoredRecord>> {
+        let mut out = self.select_records(sql, params, |_| true)?;
         out.sort_by_key(|s| (s.record.time, s.id));
         Ok(out)
     }

@@ -187,9 +187,10 @@ fn write_records(
     let first_id = next_record(tx, known)?;
     // Rows in order of their first record; open rows by queue ID, host, instance and
     // sender (cheap to hash; the sender keeps refused NOQUEUE submissions apart).
-    let mut rows: Vec<Gathered<'_>> = Vec::new();
+    let mut rows: Vec<Gathered<'_>> = Vec::with_capacity(records.len() / 2);
     type Short<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
-    let mut open: FxHashMap<Short<'_>, Vec<usize>> = FxHashMap::default();
+    let mut open: FxHashMap<Short<'_>, Vec<usize>> =
+        FxHashMap::with_capacity_and_hasher(records.len() / 2, Default::default());
     for (i, r) in records.iter().enumerate() {
         let ms = r.time.timestamp_millis();
         let fields = message_fields(r);
