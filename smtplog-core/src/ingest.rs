@@ -8,6 +8,7 @@
 //! one transaction: a run killed at any instant and run again ends with exactly the
 //! records of an uninterrupted run.
 
+use std::cell::Cell;
 use std::io::{self, BufRead, Cursor, Read};
 use std::sync::mpsc;
 
@@ -15,9 +16,8 @@ use chrono_tz::Tz;
 
 use crate::correlate::{CorrelateStats, Correlator, Limits, Output};
 use crate::parse::{MAX_LINE, Malformed, ParseStats, Parsed, decode, parse_line};
-use crate::record::Record;
 use crate::source::{self, Line};
-use crate::store::{Batch, HEAD_LEN, Source, Store, StoreError};
+use crate::store::{Batch, HEAD_LEN, PackedRecords, Source, Store, StoreError};
 use crate::timestamp::{YearPolicy, YearResolver};
 
 /// Errors of an ingest run.
@@ -145,7 +145,9 @@ struct ToWriter<'a> {
     /// Batches to commit.
     batches: &'a mpsc::SyncSender<Batch>,
     /// The records of committed batches, coming back to be freed.
-    written: &'a mpsc::Receiver<Vec<Record>>,
+    written: &'a mpsc::Receiver<PackedRecords>,
+    /// The ID the next batch's first record takes (the writer checks it).
+    next_record: Cell<i64>,
 }
 
 /// The most batches the writer puts in one transaction when it has fallen behind.
@@ -164,17 +166,20 @@ pub fn ingest(
     let mut correlator = Correlator::restore(options.limits, store.load_pending()?);
     let mut summary = IngestSummary::default();
     let plans = plan(store, inputs, options)?;
+    let next_record = store.next_record()?;
     let written = std::thread::scope(|scope| -> Result<u64, IngestError> {
         let (tx, rx) = mpsc::sync_channel::<Batch>(2);
-        // Written records go back to this thread, which allocated them, to be freed and
-        // their vector reused: freeing on the writer's thread cost it a tenth of its time.
-        let (back_tx, back) = mpsc::channel::<Vec<Record>>();
+        // Written records go back to this thread, which allocated them, to be freed:
+        // freeing them on the writer's thread cost it a tenth of its time.
+        let (back_tx, back) = mpsc::channel::<PackedRecords>();
         let writer = scope.spawn(move || -> Result<u64, StoreError> {
             let mut records = 0u64;
             store.set_bulk(true)?;
             let done = |b: Batch| {
                 // A closed channel means the stream ended: the records are freed here.
-                let _ = back_tx.send(b.records);
+                if let Some(p) = b.packed {
+                    let _ = back_tx.send(p);
+                }
             };
             loop {
                 let first = match rx.try_recv() {
@@ -198,6 +203,7 @@ pub fn ingest(
         let to_writer = ToWriter {
             batches: &tx,
             written: &back,
+            next_record: Cell::new(next_record),
         };
         let mut streamed = Ok(());
         for plan in plans {
@@ -378,15 +384,16 @@ fn stream(
                 years: &YearResolver|
      -> Result<(), IngestError> {
         let mut full = std::mem::take(batch);
-        // Free what the writer has committed, and start the next batch in the largest of
-        // those vectors: growing one from empty would copy its records at every doubling.
-        while let Ok(mut used) = to_writer.written.try_recv() {
-            used.clear();
-            if used.capacity() > batch.records.capacity() {
-                batch.records = used;
-            }
-        }
-        batch.records.reserve(full.records.len());
+        // Free what the writer has committed, here where it was allocated.
+        while to_writer.written.try_recv().is_ok() {}
+        // Pack the records into message rows here, while they are in this core's cache;
+        // the next batch starts in their vector.
+        let first_id = to_writer.next_record.get();
+        full.pack(first_id);
+        to_writer
+            .next_record
+            .set(first_id + full.record_count() as i64);
+        batch.records = std::mem::take(&mut full.records);
         full.changes = correlator.take_changes();
         let (y, m) = years.state();
         let mut s = src.clone();

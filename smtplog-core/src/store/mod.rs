@@ -6,6 +6,7 @@
 //! killed at any instant resumes from the last batch without loss or duplicates.
 
 mod pack;
+mod rows;
 mod schema;
 mod warnings;
 mod write;
@@ -21,8 +22,10 @@ use crate::parse::QueueId;
 use crate::record::{Record, Status};
 
 use pack::{Damaged, Entry, Unpacker};
+use rows::MAX_SPAN_MS;
+pub use rows::PackedRecords;
 pub use warnings::{SentWarning, WarningState};
-use write::{Known, MAX_SPAN_MS, Packed, write_batch};
+use write::{Known, Packed, write_batch};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +52,14 @@ pub enum StoreError {
         row: i64,
         /// What is wrong.
         reason: &'static str,
+    },
+    /// A batch's records were packed with IDs the store did not expect.
+    #[error("record IDs out of step: the store expects {expected}, the batch starts at {found}")]
+    RecordIds {
+        /// The store's next record ID.
+        expected: i64,
+        /// The batch's first.
+        found: i64,
     },
     /// A saved correlator state could not be read back.
     #[error("corrupt saved state for {key}: {reason}")]
@@ -88,14 +99,29 @@ pub const HEAD_LEN: usize = 4096;
 /// What one ingest batch writes.
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// New records.
+    /// New records (packed into message rows when written)...
     pub records: Vec<Record>,
+    /// ...or new records packed already, with their IDs ([`Batch::pack`]).
+    pub packed: Option<PackedRecords>,
     /// Fix-ups of stored records.
     pub relinks: Vec<Relink>,
     /// Correlator state changes.
     pub changes: Vec<Change>,
     /// The input's new position (its row is created when `id` is `None`).
     pub source: Option<Source>,
+}
+
+impl Batch {
+    /// Packs the records into message rows now (on the caller's thread), taking the IDs
+    /// from `first_id` on; `records` is left empty with its capacity.
+    pub fn pack(&mut self, first_id: i64) {
+        self.packed = Some(PackedRecords::pack(&mut self.records, first_id));
+    }
+
+    /// How many records the batch holds, packed or not.
+    pub fn record_count(&self) -> usize {
+        self.records.len() + self.packed.as_ref().map_or(0, PackedRecords::len)
+    }
 }
 
 /// A record as stored, with its row ID.
@@ -198,6 +224,14 @@ impl Store {
         Ok(())
     }
 
+    /// The ID the next record written will take.
+    pub fn next_record(&mut self) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let n = write::next_record(&tx, &mut self.known);
+        tx.commit()?;
+        n
+    }
+
     /// Copies the committed pages of the write-ahead log into the database file, as far
     /// as readers allow, without waiting for them (a passive checkpoint).
     pub fn checkpoint(&mut self) -> Result<()> {
@@ -264,13 +298,13 @@ impl Store {
         let tx = self.conn.transaction()?;
         let known = &mut self.known;
         let written = (|| {
-            let mut records = first.records.len() as u64;
+            let mut records = first.record_count() as u64;
             write_batch(&tx, known, &first)?;
             done(first);
             for _ in 1..max {
                 let Some(batch) = next() else { break };
                 write_batch(&tx, known, &batch)?;
-                records += batch.records.len() as u64;
+                records += batch.record_count() as u64;
                 done(batch);
             }
             tx.commit()?;
@@ -1006,5 +1040,42 @@ mod tests {
             .unwrap();
         let last = store.all_records().unwrap().pop().unwrap();
         assert_eq!((last.id, last.record.queue_id.as_str()), (4, "EEE5"));
+    }
+
+    #[test]
+    fn records_packed_by_the_caller_are_stored_as_if_packed_here_and_ids_are_checked() {
+        let mut here = Store::open_in_memory().unwrap();
+        commit_all(&mut here);
+        let mut caller = Store::open_in_memory().unwrap();
+        for records in batches() {
+            let mut batch = Batch {
+                records,
+                ..Batch::default()
+            };
+            batch.pack(caller.next_record().unwrap());
+            assert!(batch.records.is_empty());
+            caller.commit(&batch).unwrap();
+        }
+        assert_eq!(caller.all_records().unwrap(), here.all_records().unwrap());
+        // A batch packed with IDs the store does not expect is refused, and nothing of
+        // it is written.
+        let mut stale = Batch {
+            records: batches().remove(1),
+            ..Batch::default()
+        };
+        stale.pack(3);
+        let err = caller.commit(&stale).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::RecordIds {
+                    expected: 8,
+                    found: 3
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(caller.count_records().unwrap(), 7);
+        assert_eq!(caller.next_record().unwrap(), 8);
     }
 }

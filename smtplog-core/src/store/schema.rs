@@ -4,7 +4,8 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::pack::{Entry, Packer};
-use super::write::{INSERT_MESSAGE, MAX_SPAN_MS};
+use super::rows::{MAX_RECORDS, MAX_SPAN_MS};
+use super::write::INSERT_MESSAGE;
 use super::{Result, StoreError, status_of};
 
 /// One migration: SQL, or SQL around a step that needs Rust (packing records).
@@ -254,7 +255,7 @@ fn pack_records(tx: &Transaction<'_>) -> Result<()> {
         while start < entries.len() {
             let (mut lo, mut hi) = (entries[start].time_ms, entries[start].time_ms);
             let mut end = start + 1;
-            while end < entries.len() && end - start < 1024 {
+            while end < entries.len() && end - start < MAX_RECORDS {
                 let ms = entries[end].time_ms;
                 if ms.max(hi).saturating_sub(ms.min(lo)) > MAX_SPAN_MS {
                     break;

@@ -6,17 +6,9 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use rustc_hash::FxHashMap;
 
 use super::pack::{Entry, Packer, Unpacker};
+use super::rows::{PackedRecords, owner_of_login};
 use super::{Batch, Result, Source, StoreError, damaged};
 use crate::correlate::{Change, Relink};
-use crate::record::Record;
-
-/// The longest time between the first and last record of one message row. A query of
-/// `[from, to)` reads the rows whose last record is in `[from, to + MAX_SPAN_MS)`.
-pub(super) const MAX_SPAN_MS: i64 = 24 * 3600 * 1000;
-
-/// The most records one message row holds (a flood of identical refusals is spread over
-/// several rows).
-const MAX_RECORDS: usize = 1024;
 
 /// What the writer remembers between transactions: the row IDs of owner addresses and
 /// the next record ID, as committed. Forgotten when a write fails.
@@ -41,7 +33,7 @@ pub(super) fn write_batch(
     batch: &Batch,
 ) -> Result<Option<i64>> {
     let mut span = None;
-    write_records(tx, known, &batch.records, &mut span)?;
+    write_records(tx, known, batch, &mut span)?;
     for l in &batch.relinks {
         relink(tx, known, l, &mut span)?;
     }
@@ -110,51 +102,9 @@ fn write_source(tx: &Transaction<'_>, s: &Source) -> Result<i64> {
     })
 }
 
-/// The fields the records of one message share: host, instance, queue ID, sender,
-/// client IP, SASL user, message-id, orphan.
-type MessageFields<'a> = (
-    &'a str,
-    &'a str,
-    &'a str,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    bool,
-);
-
-fn message_fields(r: &Record) -> MessageFields<'_> {
-    (
-        &r.smtp_relay,
-        &r.instance,
-        &r.queue_id,
-        r.sender.as_deref(),
-        r.sender_ip.as_deref(),
-        r.sasl_user.as_deref(),
-        r.message_id.as_deref(),
-        r.orphan,
-    )
-}
-
-/// The records of one message row being gathered: positions in the batch.
-struct Gathered<'a> {
-    fields: MessageFields<'a>,
-    records: Vec<u32>,
-    first_ms: i64,
-    last_ms: i64,
-}
-
-impl Gathered<'_> {
-    /// Whether a record at `ms` may join without the row growing past its limits.
-    fn takes(&self, ms: i64) -> bool {
-        self.records.len() < MAX_RECORDS
-            && ms.max(self.last_ms).saturating_sub(ms.min(self.first_ms)) <= MAX_SPAN_MS
-    }
-}
-
 /// The next record ID: kept in `meta` (a record's ID never changes, and the records of
 /// a batch take consecutive IDs in arrival order).
-fn next_record(tx: &Transaction<'_>, known: &mut Known) -> Result<i64> {
+pub(super) fn next_record(tx: &Transaction<'_>, known: &mut Known) -> Result<i64> {
     if let Some(n) = known.next_record {
         return Ok(n);
     }
@@ -173,86 +123,62 @@ fn next_record(tx: &Transaction<'_>, known: &mut Known) -> Result<i64> {
     Ok(n)
 }
 
-/// Writes `records` (IDs in arrival order) packed into one message row per message
-/// (each distinct [`MessageFields`]), within [`MAX_SPAN_MS`] and [`MAX_RECORDS`].
+/// Writes a batch's records, packed into message rows (here, unless the caller packed
+/// them already with the IDs the store expects).
 fn write_records(
     tx: &Transaction<'_>,
     known: &mut Known,
-    records: &[Record],
+    batch: &Batch,
     span: &mut Option<Span>,
 ) -> Result<()> {
-    if records.is_empty() {
+    let packed_here;
+    let packed = match &batch.packed {
+        Some(p) => p,
+        None if batch.records.is_empty() => return Ok(()),
+        None => {
+            packed_here = PackedRecords::pack(&mut batch.records.clone(), next_record(tx, known)?);
+            &packed_here
+        }
+    };
+    if packed.is_empty() {
         return Ok(());
     }
-    let first_id = next_record(tx, known)?;
-    // Rows in order of their first record; open rows by queue ID, host, instance and
-    // sender (cheap to hash; the sender keeps refused NOQUEUE submissions apart).
-    let mut rows: Vec<Gathered<'_>> = Vec::with_capacity(records.len() / 2);
-    type Short<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
-    let mut open: FxHashMap<Short<'_>, Vec<usize>> =
-        FxHashMap::with_capacity_and_hasher(records.len() / 2, Default::default());
-    for (i, r) in records.iter().enumerate() {
-        let ms = r.time.timestamp_millis();
-        let fields = message_fields(r);
-        let candidates = open
-            .entry((&r.queue_id, &r.smtp_relay, &r.instance, r.sender.as_deref()))
-            .or_default();
-        match candidates
-            .iter()
-            .copied()
-            .find(|&k| rows[k].fields == fields && rows[k].takes(ms))
-        {
-            Some(k) => {
-                let row = &mut rows[k];
-                row.records.push(i as u32);
-                row.first_ms = row.first_ms.min(ms);
-                row.last_ms = row.last_ms.max(ms);
-            }
-            None => {
-                candidates.push(rows.len());
-                rows.push(Gathered {
-                    fields,
-                    records: vec![i as u32],
-                    first_ms: ms,
-                    last_ms: ms,
-                });
-            }
-        }
+    let expected = next_record(tx, known)?;
+    if packed.first_id != expected {
+        return Err(StoreError::RecordIds {
+            expected,
+            found: packed.first_id,
+        });
     }
     let mut insert = tx.prepare_cached(INSERT_MESSAGE)?;
-    for row in &rows {
-        let mut packer = Packer::with_capacity(row.first_ms, 160 * row.records.len());
-        for &i in &row.records {
-            packer.push(&Entry::of(first_id + i64::from(i), &records[i as usize]));
-        }
-        let r = &records[row.records[0] as usize];
-        let owner = match &r.sender {
+    for row in &packed.rows {
+        let owner = match &row.sender {
             Some(a) => Some(address_id(tx, &mut known.addresses, a)?),
             None => None,
         };
-        let sasl_owner = match owner_of_login(r.sender.as_deref(), r.sasl_user.as_deref()) {
-            Some(a) => Some(address_id(tx, &mut known.addresses, &a)?),
+        let sasl_owner = match &row.sasl_login {
+            Some(a) => Some(address_id(tx, &mut known.addresses, a)?),
             None => None,
         };
         insert.execute(params![
-            r.smtp_relay,
-            r.instance,
-            r.queue_id,
-            r.sender,
+            row.smtp_relay,
+            row.instance,
+            row.queue_id,
+            row.sender,
             owner,
             sasl_owner,
-            r.sender_ip,
-            r.sasl_user,
-            r.message_id,
-            r.orphan,
+            row.sender_ip,
+            row.sasl_user,
+            row.message_id,
+            row.orphan,
             row.first_ms,
             row.last_ms,
-            row.records.len() as i64,
-            packer.finish(),
+            row.count as i64,
+            row.blob,
         ])?;
         Span::add(span, tx.last_insert_rowid(), row.first_ms, row.last_ms);
     }
-    let next = first_id + records.len() as i64;
+    let next = expected + packed.len() as i64;
     tx.prepare_cached(
         "INSERT INTO meta (key, value) VALUES ('next_record', ?1)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -447,14 +373,4 @@ impl Span {
             }
         }
     }
-}
-
-/// The SASL login `user`, lower-cased, when it is an address other than `sender`.
-fn owner_of_login(sender: Option<&str>, user: Option<&str>) -> Option<String> {
-    let user = user?;
-    if !user.contains('@') {
-        return None;
-    }
-    let user = user.to_ascii_lowercase();
-    (sender != Some(user.as_str())).then_some(user)
 }
