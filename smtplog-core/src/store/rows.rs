@@ -140,33 +140,37 @@ impl PackedRecords {
 
 /// The message rows of `records`, in order of their first record.
 fn gather(records: &[Record]) -> Vec<Gathered> {
-    let mut rows: Vec<(MessageFields<'_>, Gathered)> = Vec::with_capacity(records.len() / 2);
-    // Open rows by queue ID, host, instance and sender (cheap to hash; the sender keeps
-    // refused NOQUEUE submissions apart), then by all fields.
-    type Short<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
-    let mut open: FxHashMap<Short<'_>, Vec<usize>> =
+    // Each row, with its fields and the previous row of the same queue ID and sender.
+    let mut rows: Vec<(MessageFields<'_>, Option<usize>, Gathered)> =
+        Vec::with_capacity(records.len() / 2);
+    // The last row opened per queue ID and sender (cheap to hash; the sender keeps
+    // refused NOQUEUE submissions apart); the rest of the fields are compared.
+    let mut last: FxHashMap<(&str, Option<&str>), usize> =
         FxHashMap::with_capacity_and_hasher(records.len() / 2, Default::default());
     for (i, r) in records.iter().enumerate() {
         let ms = r.time.timestamp_millis();
         let fields = message_fields(r);
-        let candidates = open
-            .entry((&r.queue_id, &r.smtp_relay, &r.instance, r.sender.as_deref()))
-            .or_default();
-        match candidates
-            .iter()
-            .copied()
-            .find(|&k| rows[k].0 == fields && rows[k].1.takes(ms))
-        {
+        let key = (r.queue_id.as_str(), r.sender.as_deref());
+        let mut candidate = last.get(&key).copied();
+        while let Some(k) = candidate {
+            let (f, prev, row) = &rows[k];
+            if *f == fields && row.takes(ms) {
+                break;
+            }
+            candidate = *prev;
+        }
+        match candidate {
             Some(k) => {
-                let row = &mut rows[k].1;
+                let row = &mut rows[k].2;
                 row.records.push(i as u32);
                 row.first_ms = row.first_ms.min(ms);
                 row.last_ms = row.last_ms.max(ms);
             }
             None => {
-                candidates.push(rows.len());
+                let prev = last.insert(key, rows.len());
                 rows.push((
                     fields,
+                    prev,
                     Gathered {
                         records: vec![i as u32],
                         first_ms: ms,
@@ -176,7 +180,7 @@ fn gather(records: &[Record]) -> Vec<Gathered> {
             }
         }
     }
-    rows.into_iter().map(|(_, g)| g).collect()
+    rows.into_iter().map(|(_, _, g)| g).collect()
 }
 
 /// The SASL login `user`, lower-cased, when it is an address other than `sender`.
@@ -187,4 +191,87 @@ pub(super) fn owner_of_login(sender: Option<&str>, user: Option<&str>) -> Option
     }
     let user = user.to_ascii_lowercase();
     (sender != Some(user.as_str())).then_some(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Status;
+
+    fn record(second: i64, host: &str, queue_id: &str, sender: &str, ip: &str) -> Record {
+        Record {
+            time: chrono::DateTime::from_timestamp(1_709_287_200 + second, 0).unwrap(),
+            smtp_relay: host.into(),
+            instance: "postfix".into(),
+            queue_id: queue_id.into(),
+            sender: Some(sender.into()),
+            sender_ip: Some(ip.into()),
+            sasl_user: None,
+            recipient: Some(format!("r{second}@example.org")),
+            orig_recipient: None,
+            status: Status::Sent,
+            dsn: None,
+            relay: None,
+            delay: None,
+            response: None,
+            message_id: None,
+            orphan: false,
+        }
+    }
+
+    #[test]
+    fn records_join_the_row_of_exactly_their_message_in_arrival_order() {
+        let mut records = vec![
+            record(0, "relay1", "AAA1", "a@x.edu", "192.0.2.1"),
+            // The same queue ID on another host is another message.
+            record(1, "relay2", "AAA1", "a@x.edu", "192.0.2.1"),
+            record(2, "relay1", "NOQUEUE", "b@x.edu", "192.0.2.2"),
+            // A refusal of the same sender from another client is another row.
+            record(3, "relay1", "NOQUEUE", "b@x.edu", "192.0.2.3"),
+            record(4, "relay1", "AAA1", "a@x.edu", "192.0.2.1"),
+            record(5, "relay1", "NOQUEUE", "b@x.edu", "192.0.2.2"),
+        ];
+        let packed = PackedRecords::pack(&mut records, 10);
+        assert!(records.is_empty());
+        assert_eq!((packed.first_id, packed.len()), (10, 6));
+        let rows: Vec<(String, String, String, usize, i64)> = packed
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.smtp_relay.clone(),
+                    r.queue_id.clone(),
+                    r.sender_ip.clone().unwrap(),
+                    r.count,
+                    r.last_ms - r.first_ms,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("relay1".into(), "AAA1".into(), "192.0.2.1".into(), 2, 4000),
+                ("relay2".into(), "AAA1".into(), "192.0.2.1".into(), 1, 0),
+                (
+                    "relay1".into(),
+                    "NOQUEUE".into(),
+                    "192.0.2.2".into(),
+                    2,
+                    3000
+                ),
+                ("relay1".into(), "NOQUEUE".into(), "192.0.2.3".into(), 1, 0),
+            ]
+        );
+        // Each record keeps its arrival ID.
+        let ids: Vec<Vec<i64>> = packed
+            .rows
+            .iter()
+            .map(|r| {
+                super::super::pack::Unpacker::new(&r.blob, r.first_ms)
+                    .map(|e| e.unwrap().id)
+                    .collect()
+            })
+            .collect();
+        assert_eq!(ids, [vec![10, 14], vec![11], vec![12, 15], vec![13]]);
+    }
 }
