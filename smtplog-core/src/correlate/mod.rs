@@ -15,7 +15,7 @@ mod key;
 mod state;
 mod stats;
 
-use std::collections::VecDeque;
+use std::collections::{VecDeque, hash_map};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -179,7 +179,9 @@ impl Correlator {
     /// mentioned; one that was saved before and is gone now is reported as deleted.
     pub fn take_changes(&mut self) -> Vec<Change> {
         let mut keys: Vec<Key> = self.dirty.drain().collect();
-        keys.sort();
+        // The keys come from a set, so they are distinct: an unstable sort gives the same
+        // order as a stable one, for less work.
+        keys.sort_unstable();
         let mut changes = Vec::with_capacity(keys.len());
         for k in keys {
             let saved = match (self.messages.get(&k), self.links.get(&k)) {
@@ -230,7 +232,7 @@ impl Correlator {
                     return;
                 }
                 let key = self.key(entry, queue_id.as_str());
-                let m = self.start(&key, at, client.addr, out);
+                let m = self.start(&key, at, client.addr);
                 if let Some(user) = sasl_username {
                     m.sasl_user = Some(user.to_string());
                     m.own_sasl = true;
@@ -243,7 +245,7 @@ impl Correlator {
             Event::Pickup { queue_id, .. } => {
                 // Local submission: the client is this host.
                 let key = self.key(entry, queue_id.as_str());
-                self.start(&key, at, "127.0.0.1", out);
+                self.start(&key, at, "127.0.0.1");
             }
             Event::MessageId {
                 queue_id,
@@ -251,12 +253,12 @@ impl Correlator {
                 resent: false,
             } => {
                 let key = self.key(entry, queue_id.as_str());
-                let m = self.touch(&key, at, out);
+                let m = self.touch(&key, at);
                 m.message_id = Some(message_id.to_string());
             }
             Event::Queued { queue_id, from, .. } => {
                 let key = self.key(entry, queue_id.as_str());
-                let m = self.touch(&key, at, out);
+                let m = self.touch(&key, at);
                 if m.sender.is_none() {
                     m.sender = Some(lower(from));
                 }
@@ -274,7 +276,7 @@ impl Correlator {
             Event::Delivery(d) => self.delivery(entry, at, d, out),
             Event::Expired { queue_id, from, .. } => {
                 let key = self.key(entry, queue_id.as_str());
-                let m = self.touch(&key, at, out);
+                let m = self.touch(&key, at);
                 if m.sender.is_none() {
                     m.sender = Some(lower(from));
                 }
@@ -298,9 +300,7 @@ impl Correlator {
             }
             Event::Removed { queue_id } => {
                 let key = self.key(entry, queue_id.as_str());
-                if self.messages.contains_key(&key) {
-                    self.finish(&key);
-                } else {
+                if !self.finish(&key) {
                     self.stats.orphan_lines += 1;
                 }
             }
@@ -375,13 +375,7 @@ impl Correlator {
     /// The start of a submission (smtpd `client=` or pickup) from `client_ip`. A start for
     /// a message that was already queued is a reused ID whose `removed` line was not seen:
     /// the old message is finished first.
-    fn start(
-        &mut self,
-        key: &Key,
-        at: DateTime<Utc>,
-        client_ip: &str,
-        out: &mut Vec<Output>,
-    ) -> &mut MessageState {
+    fn start(&mut self, key: &Key, at: DateTime<Utc>, client_ip: &str) -> &mut MessageState {
         if self
             .messages
             .get(key)
@@ -389,7 +383,7 @@ impl Correlator {
         {
             self.finish(key);
         }
-        let m = self.touch(key, at, out);
+        let m = self.touch(key, at);
         m.started = true;
         if m.client_ip.is_none() {
             m.client_ip = Some(client_ip.to_string());
@@ -399,29 +393,44 @@ impl Correlator {
 
     /// Returns the state of `key`, creating it (from a pending hop link if there is one,
     /// else as an orphan) and marking it recently seen.
-    fn touch(&mut self, key: &Key, at: DateTime<Utc>, out: &mut Vec<Output>) -> &mut MessageState {
+    fn touch(&mut self, key: &Key, at: DateTime<Utc>) -> &mut MessageState {
         self.seq += 1;
         let seq = self.seq;
         self.dirty.insert(*key);
-        if !self.messages.contains_key(key) {
-            let mut m = MessageState {
-                first_ms: at.timestamp_millis(),
-                ..MessageState::default()
-            };
-            if let Some(link) = self.links.remove(key) {
-                inherit(&mut m, &link);
-            }
-            self.messages.insert(*key, m);
-            self.evict(out);
+        // Most lines are about a known message: one lookup finds it. Only when room must
+        // be made (rarely) is the key looked up first, to know whether it is new.
+        let full = self.messages.len() >= self.limits.max_pending;
+        if (full || self.order_needs_compaction()) && !self.messages.contains_key(key) {
+            self.make_room();
         }
         self.order.push_back((seq, *key));
-        let m = self.messages.get_mut(key).expect("inserted above");
+        let m = match self.messages.entry(*key) {
+            hash_map::Entry::Occupied(known) => known.into_mut(),
+            hash_map::Entry::Vacant(new) => {
+                let mut m = MessageState {
+                    first_ms: at.timestamp_millis(),
+                    ..MessageState::default()
+                };
+                if let Some(link) = self.links.remove(key) {
+                    inherit(&mut m, &link);
+                }
+                new.insert(m)
+            }
+        };
         m.seq = seq;
         m
     }
 
-    fn evict(&mut self, _out: &mut Vec<Output>) {
-        while self.messages.len() > self.limits.max_pending {
+    /// True when the order queue, with a new message added, would hold too many stale
+    /// entries.
+    fn order_needs_compaction(&self) -> bool {
+        self.order.len() > 4 * (self.messages.len() + 1) + 1024
+    }
+
+    /// Makes room for one new message before it is added: forgets the least recently seen
+    /// past the limit, and drops stale entries from the order queue.
+    fn make_room(&mut self) {
+        while self.messages.len() >= self.limits.max_pending {
             let Some((seq, key)) = self.order.pop_front() else {
                 break;
             };
@@ -432,20 +441,23 @@ impl Correlator {
             }
         }
         // Keep the order queue from growing without bound with stale entries.
-        if self.order.len() > 4 * self.messages.len() + 1024 {
+        if self.order_needs_compaction() {
             let messages = &self.messages;
             self.order
                 .retain(|(seq, key)| messages.get(key).is_some_and(|m| m.seq == *seq));
         }
     }
 
-    fn finish(&mut self, key: &Key) {
-        if let Some(m) = self.messages.remove(key) {
-            if !m.started {
-                self.stats.orphan_messages += 1;
-            }
-            self.dirty.insert(*key);
+    /// Forgets the message `key`; false when it was not known.
+    fn finish(&mut self, key: &Key) -> bool {
+        let Some(m) = self.messages.remove(key) else {
+            return false;
+        };
+        if !m.started {
+            self.stats.orphan_messages += 1;
         }
+        self.dirty.insert(*key);
+        true
     }
 
     /// Links `child` (a re-queued copy) to `parent`. If the child is already known it
@@ -542,18 +554,19 @@ impl Correlator {
         // record; NEWID's deliveries are.
         if status == Status::Sent {
             let forwarded = d.forwarded_as().map(|id| self.key(entry, id.as_str()));
-            let filtered = match d.queued_as() {
-                Some(id) if is_loopback(d.relay) => self.known_on_host(key.origin, id.as_str()),
-                _ => None,
+            // The relay is checked first: it is short, the response long.
+            let filtered = match is_loopback(d.relay).then(|| d.queued_as()).flatten() {
+                Some(id) => self.known_on_host(key.origin, id.as_str()),
+                None => None,
             };
             if let Some(child) = forwarded.or(filtered) {
-                self.touch(&key, at, out).deferred.remove(d.to);
+                self.touch(&key, at).deferred.remove(d.to);
                 let orig = forwarded.map(|_| d.orig_to.unwrap_or(d.to).to_string());
                 self.link_existing(&key, &child, orig, out);
                 return;
             }
         }
-        let m = self.touch(&key, at, out);
+        let m = self.touch(&key, at);
         let rcpt = d.to.to_string();
         if status == Status::Deferred {
             m.deferred.insert(
