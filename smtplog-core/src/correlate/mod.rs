@@ -94,10 +94,13 @@ fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
+/// True when a delivery's `relay=` (`host[addr]:port`, or `host:port`) is this host.
 fn is_loopback(relay: &str) -> bool {
-    let addr = match (relay.find('['), relay.find(']')) {
+    // Byte loops: `find(char)` sets up a searcher on every call, and relays are short.
+    let at = |c: u8| relay.bytes().position(|b| b == c);
+    let addr = match (at(b'['), at(b']')) {
         (Some(o), Some(c)) if o < c => &relay[o + 1..c],
-        _ => relay.split(':').next().unwrap_or(relay),
+        _ => at(b':').map_or(relay, |colon| &relay[..colon]),
     };
     addr.starts_with("127.") || addr == "::1" || addr == "localhost"
 }
@@ -477,7 +480,7 @@ impl Correlator {
             client_ip: p.client_ip.clone(),
             sasl_user: p.sasl_user.clone(),
             orig_rcpt,
-            parent: self.origins.external(parent).to_text(),
+            parent: self.origins.text(parent),
             seq: 0,
         };
         if let Some(c) = self.messages.get_mut(child) {
@@ -568,6 +571,7 @@ impl Correlator {
         }
         let m = self.touch(&key, at);
         let rcpt = d.to.to_string();
+        let delay = d.delay.and_then(|s| s.parse().ok());
         if status == Status::Deferred {
             m.deferred.insert(
                 rcpt.clone(),
@@ -575,7 +579,7 @@ impl Correlator {
                     orig_to: d.orig_to.map(str::to_string),
                     dsn: d.dsn.map(str::to_string),
                     relay: Some(d.relay.to_string()),
-                    delay: d.delay.and_then(|s| s.parse().ok()),
+                    delay,
                     response: Some(d.response.to_string()),
                 },
             );
@@ -594,7 +598,7 @@ impl Correlator {
         }
         record.dsn = d.dsn.map(str::to_string);
         record.relay = Some(d.relay.to_string());
-        record.delay = d.delay.and_then(|s| s.parse().ok());
+        record.delay = delay;
         record.response = Some(d.response.to_string());
         self.emit(record, out);
     }
@@ -610,16 +614,17 @@ impl Correlator {
             None
         } else {
             let k = self.key(entry, a.queue_id.as_str());
-            self.messages.get(&k).cloned()
+            // Borrowed: the fields below copy only what the record takes.
+            self.messages.get(&k)
         };
         let sender = a
             .from
             .map(lower)
-            .or_else(|| queued.as_ref().and_then(|m| m.sender.clone()));
+            .or_else(|| queued.and_then(|m| m.sender.clone()));
         let sasl_user = a
             .sasl_username
             .map(str::to_string)
-            .or_else(|| queued.as_ref().and_then(|m| m.sasl_user.clone()));
+            .or_else(|| queued.and_then(|m| m.sasl_user.clone()));
         let Some(sender) = sender.filter(|s| !belongs_to_nobody(s)) else {
             self.stats.unattributed += 1;
             return;
@@ -633,7 +638,7 @@ impl Correlator {
             sender_ip: a
                 .client
                 .map(|c| c.addr.to_string())
-                .or_else(|| queued.as_ref().and_then(|m| m.client_ip.clone())),
+                .or_else(|| queued.and_then(|m| m.client_ip.clone())),
             sasl_user,
             recipient: a.to.map(str::to_string),
             orig_recipient: None,
@@ -642,7 +647,7 @@ impl Correlator {
             relay: None,
             delay: None,
             response: a.reply.map(str::to_string),
-            message_id: queued.as_ref().and_then(|m| m.message_id.clone()),
+            message_id: queued.and_then(|m| m.message_id.clone()),
             orphan: false,
         };
         self.emit(record, out);
