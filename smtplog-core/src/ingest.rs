@@ -8,6 +8,7 @@
 //! one transaction: a run killed at any instant and run again ends with exactly the
 //! records of an uninterrupted run.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::{self, BufRead, Cursor, Read};
 use std::sync::mpsc;
@@ -15,7 +16,9 @@ use std::sync::mpsc;
 use chrono_tz::Tz;
 
 use crate::correlate::{CorrelateStats, Correlator, Limits, Output};
-use crate::parse::{MAX_LINE, Malformed, ParseStats, Parsed, decode, parse_line};
+use crate::parse::{
+    MAX_LINE, Malformed, ParseStats, Parsed, decode, parse_line, parse_line_without_nul,
+};
 use crate::source::{self, Line};
 use crate::store::{Batch, HEAD_LEN, PackedRecords, Source, Store, StoreError};
 use crate::timestamp::{YearPolicy, YearResolver};
@@ -406,9 +409,14 @@ fn stream(
         if !line.terminated && !complete {
             return Ok(());
         }
-        let text = decode(line.bytes);
+        let text = match line.text {
+            Some(checked) => Cow::Borrowed(checked),
+            None => decode(line.bytes),
+        };
         let parsed = if line.too_long {
             Parsed::Malformed(Malformed::TooLong)
+        } else if line.nul_free {
+            parse_line_without_nul(&text)
         } else {
             parse_line(&text)
         };

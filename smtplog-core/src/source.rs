@@ -38,6 +38,13 @@ pub fn reader<R: Read + Send + 'static>(inner: R) -> io::Result<Box<dyn BufRead 
 pub struct Line<'a> {
     /// The line's bytes without the `\n` (cut to the maximum length).
     pub bytes: &'a [u8],
+    /// The bytes as text when they were checked as valid UTF-8 with the rest of their
+    /// buffer; `None` when the caller must decode `bytes` itself (an invalid buffer, a
+    /// line that spans two buffers or was cut).
+    pub text: Option<&'a str>,
+    /// True when the bytes are known to hold no NUL byte (their buffer was searched);
+    /// false when they may.
+    pub nul_free: bool,
     /// True when the line was longer than the maximum and was cut.
     pub too_long: bool,
     /// How many bytes of input the line took, `\n` included.
@@ -72,6 +79,8 @@ where
             if raw > 0 {
                 each(Line {
                     bytes: &line,
+                    text: None,
+                    nul_free: false,
                     too_long,
                     raw_len: raw,
                     terminated: false,
@@ -81,6 +90,7 @@ where
         }
         let mut start = 0;
         let len = buf.len();
+        let checked = Checked::of(buf);
         while start < len {
             match memchr::memchr(b'\n', &buf[start..]) {
                 Some(p) => {
@@ -88,8 +98,15 @@ where
                     if raw == 0 {
                         let whole = &buf[start..end];
                         let long = whole.len() > max;
+                        // A `\n` is a character boundary, so the checked text slices here.
+                        let text = match checked.text {
+                            Some(t) if !long => Some(&t[start..end]),
+                            _ => None,
+                        };
                         each(Line {
                             bytes: &whole[..whole.len().min(max)],
+                            text,
+                            nul_free: checked.nul_free,
                             too_long: long,
                             raw_len: whole.len() + 1,
                             terminated: true,
@@ -98,6 +115,8 @@ where
                         append(&mut line, &buf[start..end], max, &mut too_long);
                         each(Line {
                             bytes: &line,
+                            text: None,
+                            nul_free: false,
                             too_long,
                             raw_len: raw + (end - start) + 1,
                             terminated: true,
@@ -116,6 +135,28 @@ where
             }
         }
         input.consume(len);
+    }
+}
+
+/// What one search of a buffer's complete lines (up to its last `\n`) found: checking
+/// a whole buffer at once costs a fraction of checking each of its lines, which pays
+/// the searches' setup on every call.
+struct Checked<'a> {
+    /// The complete lines as text, when they are valid UTF-8.
+    text: Option<&'a str>,
+    /// True when they hold no NUL byte.
+    nul_free: bool,
+}
+
+impl<'a> Checked<'a> {
+    fn of(buf: &'a [u8]) -> Self {
+        let end = memchr::memrchr(b'\n', buf).map_or(0, |nl| nl + 1);
+        let lines = &buf[..end];
+        Checked {
+            // simdutf8 checks valid text several times faster than `std::str::from_utf8`.
+            text: simdutf8::basic::from_utf8(lines).ok(),
+            nul_free: memchr::memchr(0, lines).is_none(),
+        }
     }
 }
 
@@ -196,6 +237,35 @@ mod tests {
                 ("short".to_string(), false),
                 ("01234567".to_string(), true),
                 ("ok".to_string(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn checked_text_and_nul_search_cover_a_buffer_s_whole_lines_only() {
+        let got = |data: &[u8], cap: usize| {
+            let mut r = io::BufReader::with_capacity(cap, data);
+            let mut got = Vec::new();
+            for_each_line::<_, io::Error>(&mut r, 100, |l| {
+                got.push((l.text.map(str::to_string), l.nul_free));
+                Ok(())
+            })
+            .unwrap();
+            got
+        };
+        let text = |s: &str| (Some(s.to_string()), true);
+        // Whole lines of a valid buffer come as text; a line split across buffers does not.
+        assert_eq!(
+            got(b"ab\ncd\nef\ngh", 7),
+            vec![text("ab"), text("cd"), (None, false), (None, false)]
+        );
+        // One invalid byte or one NUL in a buffer: every line of it is left to the caller.
+        assert_eq!(got(b"ok\n\xff\n", 64), vec![(None, true), (None, true)]);
+        assert_eq!(
+            got(b"ok\na\0b\n", 64),
+            vec![
+                (Some("ok".to_string()), false),
+                (Some("a\0b".to_string()), false)
             ]
         );
     }

@@ -166,8 +166,10 @@ impl YearResolver {
     pub fn resolve(&mut self, ts: &Timestamp) -> Option<DateTime<FixedOffset>> {
         match *ts {
             Timestamp::Rfc3339(t) => {
-                self.last_month = Some(t.month() as u8);
-                self.year = t.year();
+                // The local date once: `t.month()` and `t.year()` each compute it.
+                let date = t.date_naive();
+                self.last_month = Some(date.month() as u8);
+                self.year = date.year();
                 Some(t)
             }
             Timestamp::Syslog {

@@ -66,6 +66,21 @@ impl Origins {
         }
     }
 
+    /// `self.external(key).to_text()`, written at once.
+    pub(super) fn text(&self, key: &Key) -> String {
+        let (host, instance) = self.pair(key.origin);
+        let queue_id = key.qid.as_str();
+        let mut text = String::with_capacity(host.len() + instance.len() + queue_id.len() + 2);
+        for (i, part) in [host, instance, queue_id].into_iter().enumerate() {
+            if i > 0 {
+                text.push('\t');
+            }
+            text.push_str(part);
+        }
+        debug_assert_eq!(text, self.external(key).to_text());
+        text
+    }
+
     /// The host and instance of an origin.
     pub(super) fn pair(&self, origin: u32) -> (&str, &str) {
         let (h, i) = &self.0[origin as usize];

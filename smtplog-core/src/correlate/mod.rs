@@ -15,7 +15,7 @@ mod key;
 mod state;
 mod stats;
 
-use std::collections::VecDeque;
+use std::collections::{VecDeque, hash_map};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -94,10 +94,13 @@ fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
+/// True when a delivery's `relay=` (`host[addr]:port`, or `host:port`) is this host.
 fn is_loopback(relay: &str) -> bool {
-    let addr = match (relay.find('['), relay.find(']')) {
+    // Byte loops: `find(char)` sets up a searcher on every call, and relays are short.
+    let at = |c: u8| relay.bytes().position(|b| b == c);
+    let addr = match (at(b'['), at(b']')) {
         (Some(o), Some(c)) if o < c => &relay[o + 1..c],
-        _ => relay.split(':').next().unwrap_or(relay),
+        _ => at(b':').map_or(relay, |colon| &relay[..colon]),
     };
     addr.starts_with("127.") || addr == "::1" || addr == "localhost"
 }
@@ -179,7 +182,9 @@ impl Correlator {
     /// mentioned; one that was saved before and is gone now is reported as deleted.
     pub fn take_changes(&mut self) -> Vec<Change> {
         let mut keys: Vec<Key> = self.dirty.drain().collect();
-        keys.sort();
+        // The keys come from a set, so they are distinct: an unstable sort gives the same
+        // order as a stable one, for less work.
+        keys.sort_unstable();
         let mut changes = Vec::with_capacity(keys.len());
         for k in keys {
             let saved = match (self.messages.get(&k), self.links.get(&k)) {
@@ -230,7 +235,7 @@ impl Correlator {
                     return;
                 }
                 let key = self.key(entry, queue_id.as_str());
-                let m = self.start(&key, at, client.addr, out);
+                let m = self.start(&key, at, client.addr);
                 if let Some(user) = sasl_username {
                     m.sasl_user = Some(user.to_string());
                     m.own_sasl = true;
@@ -243,7 +248,7 @@ impl Correlator {
             Event::Pickup { queue_id, .. } => {
                 // Local submission: the client is this host.
                 let key = self.key(entry, queue_id.as_str());
-                self.start(&key, at, "127.0.0.1", out);
+                self.start(&key, at, "127.0.0.1");
             }
             Event::MessageId {
                 queue_id,
@@ -251,12 +256,12 @@ impl Correlator {
                 resent: false,
             } => {
                 let key = self.key(entry, queue_id.as_str());
-                let m = self.touch(&key, at, out);
+                let m = self.touch(&key, at);
                 m.message_id = Some(message_id.to_string());
             }
             Event::Queued { queue_id, from, .. } => {
                 let key = self.key(entry, queue_id.as_str());
-                let m = self.touch(&key, at, out);
+                let m = self.touch(&key, at);
                 if m.sender.is_none() {
                     m.sender = Some(lower(from));
                 }
@@ -274,7 +279,7 @@ impl Correlator {
             Event::Delivery(d) => self.delivery(entry, at, d, out),
             Event::Expired { queue_id, from, .. } => {
                 let key = self.key(entry, queue_id.as_str());
-                let m = self.touch(&key, at, out);
+                let m = self.touch(&key, at);
                 if m.sender.is_none() {
                     m.sender = Some(lower(from));
                 }
@@ -298,9 +303,7 @@ impl Correlator {
             }
             Event::Removed { queue_id } => {
                 let key = self.key(entry, queue_id.as_str());
-                if self.messages.contains_key(&key) {
-                    self.finish(&key);
-                } else {
+                if !self.finish(&key) {
                     self.stats.orphan_lines += 1;
                 }
             }
@@ -375,13 +378,7 @@ impl Correlator {
     /// The start of a submission (smtpd `client=` or pickup) from `client_ip`. A start for
     /// a message that was already queued is a reused ID whose `removed` line was not seen:
     /// the old message is finished first.
-    fn start(
-        &mut self,
-        key: &Key,
-        at: DateTime<Utc>,
-        client_ip: &str,
-        out: &mut Vec<Output>,
-    ) -> &mut MessageState {
+    fn start(&mut self, key: &Key, at: DateTime<Utc>, client_ip: &str) -> &mut MessageState {
         if self
             .messages
             .get(key)
@@ -389,7 +386,7 @@ impl Correlator {
         {
             self.finish(key);
         }
-        let m = self.touch(key, at, out);
+        let m = self.touch(key, at);
         m.started = true;
         if m.client_ip.is_none() {
             m.client_ip = Some(client_ip.to_string());
@@ -399,29 +396,44 @@ impl Correlator {
 
     /// Returns the state of `key`, creating it (from a pending hop link if there is one,
     /// else as an orphan) and marking it recently seen.
-    fn touch(&mut self, key: &Key, at: DateTime<Utc>, out: &mut Vec<Output>) -> &mut MessageState {
+    fn touch(&mut self, key: &Key, at: DateTime<Utc>) -> &mut MessageState {
         self.seq += 1;
         let seq = self.seq;
         self.dirty.insert(*key);
-        if !self.messages.contains_key(key) {
-            let mut m = MessageState {
-                first_ms: at.timestamp_millis(),
-                ..MessageState::default()
-            };
-            if let Some(link) = self.links.remove(key) {
-                inherit(&mut m, &link);
-            }
-            self.messages.insert(*key, m);
-            self.evict(out);
+        // Most lines are about a known message: one lookup finds it. Only when room must
+        // be made (rarely) is the key looked up first, to know whether it is new.
+        let full = self.messages.len() >= self.limits.max_pending;
+        if (full || self.order_needs_compaction()) && !self.messages.contains_key(key) {
+            self.make_room();
         }
         self.order.push_back((seq, *key));
-        let m = self.messages.get_mut(key).expect("inserted above");
+        let m = match self.messages.entry(*key) {
+            hash_map::Entry::Occupied(known) => known.into_mut(),
+            hash_map::Entry::Vacant(new) => {
+                let mut m = MessageState {
+                    first_ms: at.timestamp_millis(),
+                    ..MessageState::default()
+                };
+                if let Some(link) = self.links.remove(key) {
+                    inherit(&mut m, &link);
+                }
+                new.insert(m)
+            }
+        };
         m.seq = seq;
         m
     }
 
-    fn evict(&mut self, _out: &mut Vec<Output>) {
-        while self.messages.len() > self.limits.max_pending {
+    /// True when the order queue, with a new message added, would hold too many stale
+    /// entries.
+    fn order_needs_compaction(&self) -> bool {
+        self.order.len() > 4 * (self.messages.len() + 1) + 1024
+    }
+
+    /// Makes room for one new message before it is added: forgets the least recently seen
+    /// past the limit, and drops stale entries from the order queue.
+    fn make_room(&mut self) {
+        while self.messages.len() >= self.limits.max_pending {
             let Some((seq, key)) = self.order.pop_front() else {
                 break;
             };
@@ -432,20 +444,23 @@ impl Correlator {
             }
         }
         // Keep the order queue from growing without bound with stale entries.
-        if self.order.len() > 4 * self.messages.len() + 1024 {
+        if self.order_needs_compaction() {
             let messages = &self.messages;
             self.order
                 .retain(|(seq, key)| messages.get(key).is_some_and(|m| m.seq == *seq));
         }
     }
 
-    fn finish(&mut self, key: &Key) {
-        if let Some(m) = self.messages.remove(key) {
-            if !m.started {
-                self.stats.orphan_messages += 1;
-            }
-            self.dirty.insert(*key);
+    /// Forgets the message `key`; false when it was not known.
+    fn finish(&mut self, key: &Key) -> bool {
+        let Some(m) = self.messages.remove(key) else {
+            return false;
+        };
+        if !m.started {
+            self.stats.orphan_messages += 1;
         }
+        self.dirty.insert(*key);
+        true
     }
 
     /// Links `child` (a re-queued copy) to `parent`. If the child is already known it
@@ -465,7 +480,7 @@ impl Correlator {
             client_ip: p.client_ip.clone(),
             sasl_user: p.sasl_user.clone(),
             orig_rcpt,
-            parent: self.origins.external(parent).to_text(),
+            parent: self.origins.text(parent),
             seq: 0,
         };
         if let Some(c) = self.messages.get_mut(child) {
@@ -542,19 +557,21 @@ impl Correlator {
         // record; NEWID's deliveries are.
         if status == Status::Sent {
             let forwarded = d.forwarded_as().map(|id| self.key(entry, id.as_str()));
-            let filtered = match d.queued_as() {
-                Some(id) if is_loopback(d.relay) => self.known_on_host(key.origin, id.as_str()),
-                _ => None,
+            // The relay is checked first: it is short, the response long.
+            let filtered = match is_loopback(d.relay).then(|| d.queued_as()).flatten() {
+                Some(id) => self.known_on_host(key.origin, id.as_str()),
+                None => None,
             };
             if let Some(child) = forwarded.or(filtered) {
-                self.touch(&key, at, out).deferred.remove(d.to);
+                self.touch(&key, at).deferred.remove(d.to);
                 let orig = forwarded.map(|_| d.orig_to.unwrap_or(d.to).to_string());
                 self.link_existing(&key, &child, orig, out);
                 return;
             }
         }
-        let m = self.touch(&key, at, out);
+        let m = self.touch(&key, at);
         let rcpt = d.to.to_string();
+        let delay = d.delay.and_then(|s| s.parse().ok());
         if status == Status::Deferred {
             m.deferred.insert(
                 rcpt.clone(),
@@ -562,7 +579,7 @@ impl Correlator {
                     orig_to: d.orig_to.map(str::to_string),
                     dsn: d.dsn.map(str::to_string),
                     relay: Some(d.relay.to_string()),
-                    delay: d.delay.and_then(|s| s.parse().ok()),
+                    delay,
                     response: Some(d.response.to_string()),
                 },
             );
@@ -581,7 +598,7 @@ impl Correlator {
         }
         record.dsn = d.dsn.map(str::to_string);
         record.relay = Some(d.relay.to_string());
-        record.delay = d.delay.and_then(|s| s.parse().ok());
+        record.delay = delay;
         record.response = Some(d.response.to_string());
         self.emit(record, out);
     }
@@ -597,16 +614,17 @@ impl Correlator {
             None
         } else {
             let k = self.key(entry, a.queue_id.as_str());
-            self.messages.get(&k).cloned()
+            // Borrowed: the fields below copy only what the record takes.
+            self.messages.get(&k)
         };
         let sender = a
             .from
             .map(lower)
-            .or_else(|| queued.as_ref().and_then(|m| m.sender.clone()));
+            .or_else(|| queued.and_then(|m| m.sender.clone()));
         let sasl_user = a
             .sasl_username
             .map(str::to_string)
-            .or_else(|| queued.as_ref().and_then(|m| m.sasl_user.clone()));
+            .or_else(|| queued.and_then(|m| m.sasl_user.clone()));
         let Some(sender) = sender.filter(|s| !belongs_to_nobody(s)) else {
             self.stats.unattributed += 1;
             return;
@@ -620,7 +638,7 @@ impl Correlator {
             sender_ip: a
                 .client
                 .map(|c| c.addr.to_string())
-                .or_else(|| queued.as_ref().and_then(|m| m.client_ip.clone())),
+                .or_else(|| queued.and_then(|m| m.client_ip.clone())),
             sasl_user,
             recipient: a.to.map(str::to_string),
             orig_recipient: None,
@@ -629,7 +647,7 @@ impl Correlator {
             relay: None,
             delay: None,
             response: a.reply.map(str::to_string),
-            message_id: queued.as_ref().and_then(|m| m.message_id.clone()),
+            message_id: queued.and_then(|m| m.message_id.clone()),
             orphan: false,
         };
         self.emit(record, out);

@@ -80,9 +80,15 @@ fn date_time(
 
 /// The value of the ASCII digits `b[at..at + n]`, or `None` when one is not a digit.
 fn digits_at(b: &[u8], at: usize, n: usize) -> Option<u32> {
-    b.get(at..at + n)?.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-    })
+    let mut value = 0;
+    for &c in b.get(at..at + n)? {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + u32::from(digit);
+    }
+    Some(value)
 }
 
 /// Fast path for the commonest RFC 3339 layout, `YYYY-MM-DDTHH:MM:SS.ffffff±HH:MM`
@@ -222,7 +228,9 @@ fn timestamp(i: &str) -> IResult<&str, Timestamp> {
             None => rfc3339(i)?,
         };
         // A container runtime's prefix before a whole syslog line: use the inner line.
+        // Every syslog timestamp has a space after the month: a host name rarely does.
         if let Some(inner) = rest.strip_prefix(' ')
+            && inner.as_bytes().get(3) == Some(&b' ')
             && let Ok((rest, t)) = syslog_time(inner)
         {
             return Ok((rest, t));
@@ -241,13 +249,63 @@ fn is_postfix_program(tag: &str) -> bool {
 
 /// Splits `tag[pid]: ` / `tag[pid] ` / `tag: ` at the start of `i`.
 fn program(i: &str) -> Option<(&str, Option<u32>, &str)> {
-    let end = i.bytes().position(is_tag_end)?;
+    let end = first_tag_end(i.as_bytes())?;
     program_at(i, end)
 }
 
 /// The bytes that end a program tag (and, for a space, a host name).
 fn is_tag_end(c: u8) -> bool {
     matches!(c, b'[' | b':' | b' ')
+}
+
+/// The position of the first byte of `b` that [`is_tag_end`], eight bytes at a time: the
+/// host and the program tag (`postfix/submission/smtpd`) are scanned on every line, and
+/// a byte loop spends about seven instructions a byte on them.
+fn first_tag_end(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // The bytes of `x` equal to `c`, flagged in their high bit. A flag above a true match
+    // may be false (the subtraction's borrow), but the lowest flag is always a match, and
+    // only the lowest is used.
+    let equal = |x: u64, c: u8| {
+        let y = x ^ (ONES * u64::from(c));
+        y.wrapping_sub(ONES) & !y & HIGHS
+    };
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
+        let found = equal(x, b'[') | equal(x, b':') | equal(x, b' ');
+        if found != 0 {
+            return Some(at + found.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder().iter().position(|&c| is_tag_end(c));
+    tail.map(|p| at + p)
+}
+
+/// The pid at the start of `r` and the position of the first `]`, which must follow it:
+/// what `r[..close].parse::<u32>()` accepts (an optional `+`, then digits, within
+/// `u32`), read in the same pass that finds `close`.
+fn pid(r: &str) -> Option<(u32, usize)> {
+    let b = r.as_bytes();
+    let start = usize::from(b.first() == Some(&b'+'));
+    let mut at = start;
+    let mut value = 0u32;
+    while let Some(&c) = b.get(at)
+        && c.is_ascii_digit()
+    {
+        value = value.checked_mul(10)?.checked_add(u32::from(c - b'0'))?;
+        at += 1;
+    }
+    let found = (at > start && b.get(at) == Some(&b']')).then_some((value, at));
+    debug_assert_eq!(
+        found,
+        r.find(']')
+            .and_then(|close| Some((r[..close].parse().ok()?, close)))
+    );
+    found
 }
 
 /// [`program`] with `end`, the first `[`, `:` or space of `i`, already found.
@@ -258,8 +316,7 @@ fn program_at(i: &str, end: usize) -> Option<(&str, Option<u32>, &str)> {
     }
     let rest = &i[end..];
     if let Some(r) = rest.strip_prefix('[') {
-        let close = r.bytes().position(|c| c == b']')?;
-        let pid = r[..close].parse::<u32>().ok()?;
+        let (pid, close) = pid(r)?;
         let r = &r[close + 1..];
         let r = r.strip_prefix(':').unwrap_or(r);
         let r = r.strip_prefix(' ')?;
@@ -288,8 +345,8 @@ fn envelope_at(line: &str, inner: bool) -> Result<Envelope<'_>, Result<Skip, Mal
     // token is a program tag (not a host) when it has a `[pid]` or ends in `:`, which is
     // exactly when `program` accepts it (a pid holds no space). When the first of `[`, `:`
     // and space is a space, the token is a host and that space ends it.
-    // Tokens are short: a plain loop beats `memchr`'s setup here.
-    let delim = rest.bytes().position(is_tag_end);
+    // Tokens are short: a word-at-a-time loop beats `memchr`'s setup here.
+    let delim = first_tag_end(rest.as_bytes());
     let tagged = match delim {
         Some(end) if rest.as_bytes()[end] != b' ' => program_at(rest, end),
         _ => None,
@@ -392,5 +449,49 @@ mod tests {
             );
         }
         assert!(syslog_time("Απρ 15 12:20:28 x").is_err());
+    }
+
+    #[test]
+    fn tag_ends_are_found_at_every_offset() {
+        for len in 0..20 {
+            let mut line = "x".repeat(len);
+            assert_eq!(first_tag_end(line.as_bytes()), None);
+            for end in [" ", ":", "[", "]"] {
+                line.truncate(len);
+                line.push_str(end);
+                line.push_str(" [:");
+                let want = line.bytes().position(is_tag_end);
+                assert_eq!(first_tag_end(line.as_bytes()), want, "{line:?}");
+            }
+        }
+        // Bytes next to the wanted ones in value (a borrow must not fake a match).
+        let near = "\u{1f}!9;Z\\\u{80}\u{ff}\0 ";
+        assert_eq!(
+            first_tag_end(near.as_bytes()),
+            near.bytes().position(is_tag_end)
+        );
+    }
+
+    #[test]
+    fn pids_read_as_u32_parse_does() {
+        for r in [
+            "123]: x",
+            "+7]",
+            "+]",
+            "]",
+            "-1]",
+            "12a]",
+            "4294967295]",
+            "4294967296]",
+            "00000000000000000001]",
+            "12",
+            "1 2]",
+            "",
+        ] {
+            let want = r
+                .find(']')
+                .and_then(|close| Some((r[..close].parse::<u32>().ok()?, close)));
+            assert_eq!(pid(r), want, "{r:?}");
+        }
     }
 }

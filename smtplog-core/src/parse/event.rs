@@ -71,7 +71,11 @@ impl<'a> Program<'a> {
 
     /// The instance: the first `/` component (`postfix`, `postfix-out`, `postfix-170.55.103.23`).
     pub fn instance(&self) -> &'a str {
-        self.0.split('/').next().unwrap_or(self.0)
+        // A byte loop: tags are short, and `split` sets up a searcher on every call.
+        match self.0.bytes().position(|c| c == b'/') {
+            Some(slash) => &self.0[..slash],
+            None => self.0,
+        }
     }
 
     /// The daemon: the last `/` component (`smtpd`, `qmgr`), or the whole tag when it has none.
