@@ -159,8 +159,8 @@ macro_rules! rows_of_owner {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
-    /// Owner addresses' row IDs and the next record ID, as committed (forgotten when a
-    /// write fails or `prune` forgets addresses).
+    /// Owner addresses' row IDs, as committed (forgotten when a write fails or `prune`
+    /// forgets addresses).
     known: Known,
 }
 
@@ -227,7 +227,7 @@ impl Store {
     /// The ID the next record written will take.
     pub fn next_record(&mut self) -> Result<i64> {
         let tx = self.conn.transaction()?;
-        let n = write::next_record(&tx, &mut self.known);
+        let n = write::next_record(&tx);
         tx.commit()?;
         n
     }

@@ -10,18 +10,16 @@ use super::rows::{PackedRecords, owner_of_login};
 use super::{Batch, Result, Source, StoreError, damaged};
 use crate::correlate::{Change, Relink};
 
-/// What the writer remembers between transactions: the row IDs of owner addresses and
-/// the next record ID, as committed. Forgotten when a write fails.
+/// What the writer remembers between transactions: the row IDs of owner addresses, as
+/// committed. Forgotten when a write fails.
 #[derive(Debug, Default)]
 pub(super) struct Known {
     pub(super) addresses: FxHashMap<String, i64>,
-    pub(super) next_record: Option<i64>,
 }
 
 impl Known {
     pub(super) fn forget(&mut self) {
         self.addresses.clear();
-        self.next_record = None;
     }
 }
 
@@ -104,23 +102,18 @@ fn write_source(tx: &Transaction<'_>, s: &Source) -> Result<i64> {
 
 /// The next record ID: kept in `meta` (a record's ID never changes, and the records of
 /// a batch take consecutive IDs in arrival order).
-pub(super) fn next_record(tx: &Transaction<'_>, known: &mut Known) -> Result<i64> {
-    if let Some(n) = known.next_record {
-        return Ok(n);
-    }
+pub(super) fn next_record(tx: &Transaction<'_>) -> Result<i64> {
     let stored: Option<String> = tx
         .prepare_cached("SELECT value FROM meta WHERE key = 'next_record'")?
         .query_row([], |r| r.get(0))
         .optional()?;
-    let n = match stored {
-        None => 1,
+    match stored {
+        None => Ok(1),
         Some(v) => v.parse().map_err(|_| StoreError::CorruptState {
             key: "next_record".into(),
             reason: format!("not a number: {v:?}"),
-        })?,
-    };
-    known.next_record = Some(n);
-    Ok(n)
+        }),
+    }
 }
 
 /// Writes a batch's records, packed into message rows (here, unless the caller packed
@@ -136,14 +129,14 @@ fn write_records(
         Some(p) => p,
         None if batch.records.is_empty() => return Ok(()),
         None => {
-            packed_here = PackedRecords::pack(&mut batch.records.clone(), next_record(tx, known)?);
+            packed_here = PackedRecords::pack(&mut batch.records.clone(), next_record(tx)?);
             &packed_here
         }
     };
     if packed.is_empty() {
         return Ok(());
     }
-    let expected = next_record(tx, known)?;
+    let expected = next_record(tx)?;
     if packed.first_id != expected {
         return Err(StoreError::RecordIds {
             expected,
@@ -184,7 +177,6 @@ fn write_records(
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     )?
     .execute(params![next.to_string()])?;
-    known.next_record = Some(next);
     Ok(())
 }
 
