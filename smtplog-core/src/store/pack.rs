@@ -52,11 +52,20 @@ impl<'a> Entry<'a> {
     }
 }
 
+/// The status byte's low bits hold the status; each higher bit says that one text (in
+/// the order recipient, original recipient, DSN, relay, response) is the same as the
+/// last one written for that field, and is not written again (a message's deliveries
+/// share relays and DSNs, its retries share responses).
+const STATUS_BITS: u8 = 0b111;
+const SAME_SHIFT: u32 = 3;
+
 /// Appends entries to a blob. Entries must come in increasing ID order.
 pub(super) struct Packer {
     blob: Vec<u8>,
     last_id: i64,
     last_ms: i64,
+    /// Where in the blob the last text of each field was written.
+    last_text: [Option<(usize, usize)>; 5],
 }
 
 impl Packer {
@@ -71,6 +80,7 @@ impl Packer {
             blob: Vec::with_capacity(bytes),
             last_id: 0,
             last_ms: first_ms,
+            last_text: [None; 5],
         }
     }
 
@@ -81,7 +91,16 @@ impl Packer {
         put_varint(b, zigzag(e.time_ms.wrapping_sub(self.last_ms)));
         self.last_id = e.id;
         self.last_ms = e.time_ms;
-        b.push(e.status.index() as u8);
+        let texts = [e.recipient, e.orig_recipient, e.dsn, e.relay, e.response];
+        let mut status = e.status.index() as u8;
+        for (field, text) in texts.iter().enumerate() {
+            if let (Some(t), Some((at, len))) = (text, self.last_text[field])
+                && b[at..at + len] == *t.as_bytes()
+            {
+                status |= 1 << (SAME_SHIFT + field as u32);
+            }
+        }
+        b.push(status);
         let hundredths = e.delay.and_then(hundredths);
         let mut flags = 0;
         for (present, flag) in [
@@ -98,11 +117,13 @@ impl Packer {
             }
         }
         b.push(flags);
-        for text in [e.recipient, e.orig_recipient, e.dsn, e.relay, e.response]
-            .into_iter()
-            .flatten()
-        {
+        for (field, text) in texts.into_iter().enumerate() {
+            let Some(text) = text else { continue };
+            if status & (1 << (SAME_SHIFT + field as u32)) != 0 {
+                continue;
+            }
             put_varint(b, text.len() as u64);
+            self.last_text[field] = Some((b.len(), text.len()));
             b.extend_from_slice(text.as_bytes());
         }
         match (hundredths, e.delay) {
@@ -145,6 +166,8 @@ pub(super) struct Unpacker<'a> {
     rest: &'a [u8],
     last_id: i64,
     last_ms: i64,
+    /// The last text read of each field.
+    last_text: [Option<&'a str>; 5],
     failed: bool,
 }
 
@@ -159,6 +182,7 @@ impl<'a> Unpacker<'a> {
             rest: blob,
             last_id: 0,
             last_ms: first_ms,
+            last_text: [None; 5],
             failed: false,
         }
     }
@@ -194,8 +218,9 @@ impl<'a> Unpacker<'a> {
     fn entry(&mut self) -> Result<Entry<'a>, Damaged> {
         let id = self.last_id.wrapping_add(self.varint()? as i64);
         let time_ms = self.last_ms.wrapping_add(unzigzag(self.varint()?));
+        let status_byte = self.byte()?;
         let status = *Status::ALL
-            .get(usize::from(self.byte()?))
+            .get(usize::from(status_byte & STATUS_BITS))
             .ok_or(Damaged("unknown status"))?;
         let flags = self.byte()?;
         if flags & !(RECIPIENT | ORIG_RECIPIENT | DSN | RELAY | RESPONSE | DELAY | DELAY_HUNDREDTHS)
@@ -203,18 +228,26 @@ impl<'a> Unpacker<'a> {
         {
             return Err(Damaged("unknown flags"));
         }
-        let mut text = |flag: u8| -> Result<Option<&'a str>, Damaged> {
-            if flags & flag != 0 {
-                self.text().map(Some)
-            } else {
-                Ok(None)
-            }
-        };
-        let recipient = text(RECIPIENT)?;
-        let orig_recipient = text(ORIG_RECIPIENT)?;
-        let dsn = text(DSN)?;
-        let relay = text(RELAY)?;
-        let response = text(RESPONSE)?;
+        let mut texts = [None; 5];
+        for (field, flag) in [RECIPIENT, ORIG_RECIPIENT, DSN, RELAY, RESPONSE]
+            .into_iter()
+            .enumerate()
+        {
+            let same = status_byte & (1 << (SAME_SHIFT + field as u32)) != 0;
+            texts[field] = match (flags & flag != 0, same) {
+                (false, false) => None,
+                (false, true) => return Err(Damaged("a repeat of an absent text")),
+                (true, true) => {
+                    Some(self.last_text[field].ok_or(Damaged("a repeat of no earlier text"))?)
+                }
+                (true, false) => {
+                    let t = self.text()?;
+                    self.last_text[field] = Some(t);
+                    Some(t)
+                }
+            };
+        }
+        let [recipient, orig_recipient, dsn, relay, response] = texts;
         let delay = match (flags & DELAY != 0, flags & DELAY_HUNDREDTHS != 0) {
             (false, false) => None,
             (true, true) => Some(self.varint()? as f64 / 100.0),
@@ -302,6 +335,34 @@ mod tests {
     }
 
     #[test]
+    fn a_text_equal_to_the_last_of_its_field_is_not_written_again() {
+        let first = entry(1, 0);
+        let mut second = entry(2, 1000);
+        second.recipient = Some("other@example.org");
+        let mut third = entry(3, 2000);
+        third.relay = None;
+        let one = pack(0, &[first.clone()]).len();
+        let blob = pack(0, &[first.clone(), second.clone(), third.clone()]);
+        // Each later entry: ID and time deltas (1 + 2 bytes), status, flags, delay
+        // (1 byte each), and only the texts that differ from the last of their field:
+        // the second's recipient; the third's recipient, which differs from the
+        // second's (DSN and response repeat, relay is absent).
+        let head = 1 + 2 + 1 + 1 + 1;
+        let second_len = head + 1 + "other@example.org".len();
+        let third_len = head + 1 + "to@example.org".len();
+        assert_eq!(blob.len(), one + second_len + third_len);
+        let back: Vec<Entry<'_>> = Unpacker::new(&blob, 0).collect::<Result<_, _>>().unwrap();
+        assert_eq!(back, [first, second, third]);
+        // A repeat with nothing before it is damage.
+        let mut bad = pack(0, &[entry(1, 0)]);
+        bad[2] |= 1 << SAME_SHIFT;
+        assert_eq!(
+            Unpacker::new(&bad, 0).next(),
+            Some(Err(Damaged("a repeat of no earlier text")))
+        );
+    }
+
+    #[test]
     fn a_two_decimal_delay_takes_one_byte_and_others_eight() {
         let mut e = entry(1, 0);
         let short = pack(0, &[e.clone()]).len();
@@ -335,7 +396,7 @@ mod tests {
         fn any_entries_round_trip(
             rows in proptest::collection::vec(
                 (0i64..1 << 20, any::<i64>(), 0usize..6,
-                 proptest::option::of(".{0,40}"), proptest::option::of(".{0,5}"),
+                 proptest::option::of(".{0,40}"), proptest::option::of("[ab]{0,2}"),
                  proptest::option::of(any::<f64>().prop_filter("not NaN", |d| !d.is_nan()))),
                 0..20),
             first_ms in any::<i64>(),
