@@ -341,7 +341,7 @@ mod tests {
         second.recipient = Some("other@example.org");
         let mut third = entry(3, 2000);
         third.relay = None;
-        let one = pack(0, &[first.clone()]).len();
+        let one = pack(0, std::slice::from_ref(&first)).len();
         let blob = pack(0, &[first.clone(), second.clone(), third.clone()]);
         // Each later entry: ID and time deltas (1 + 2 bytes), status, flags, delay
         // (1 byte each), and only the texts that differ from the last of their field:
