@@ -8,7 +8,10 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Timelike,
+};
 use chrono_tz::Tz;
 
 /// A timestamp as logged.
@@ -112,6 +115,20 @@ pub struct YearResolver {
     /// The last local hour resolved, when the zone's offset is the same all through it:
     /// the lines of one hour then skip the time-zone lookup.
     hour: Option<Hour>,
+    /// The local day of the last RFC 3339 timestamp: the lines of one day then skip
+    /// computing their local date for its year and month.
+    day: Option<Day>,
+}
+
+/// A local day at one UTC offset, with its year and month.
+#[derive(Clone, Copy, Debug)]
+struct Day {
+    /// The offset, in seconds east of UTC.
+    offset: i32,
+    /// The Unix time of the day's first second.
+    start: i64,
+    year: i32,
+    month: u8,
 }
 
 /// A local hour with one UTC offset from its first second to its last.
@@ -121,6 +138,10 @@ struct Hour {
     key: (i32, u8, u8, u8),
     /// The Unix time of the hour's first second.
     start: i64,
+    /// The UTC date and second of the day of the hour's first second: a time of the hour
+    /// on the same UTC day is made from them without converting a Unix time to a date.
+    utc_date: NaiveDate,
+    utc_second: u32,
     offset: FixedOffset,
 }
 
@@ -137,6 +158,7 @@ impl YearResolver {
             year,
             last_month: None,
             hour: None,
+            day: None,
         }
     }
 
@@ -158,6 +180,7 @@ impl YearResolver {
             year,
             last_month,
             hour: None,
+            day: None,
         }
     }
 
@@ -166,10 +189,9 @@ impl YearResolver {
     pub fn resolve(&mut self, ts: &Timestamp) -> Option<DateTime<FixedOffset>> {
         match *ts {
             Timestamp::Rfc3339(t) => {
-                // The local date once: `t.month()` and `t.year()` each compute it.
-                let date = t.date_naive();
-                self.last_month = Some(date.month() as u8);
-                self.year = date.year();
+                let (year, month) = self.local_month(&t);
+                self.last_month = Some(month);
+                self.year = year;
                 Some(t)
             }
             Timestamp::Syslog {
@@ -192,8 +214,13 @@ impl YearResolver {
                     }
                 }
                 let h = self.hour?;
-                let utc = DateTime::from_timestamp(h.start + into_hour, 0)?;
-                Some(utc.with_timezone(&h.offset))
+                let second = h.utc_second + into_hour as u32;
+                let utc = match NaiveTime::from_num_seconds_from_midnight_opt(second, 0) {
+                    Some(time) => NaiveDateTime::new(h.utc_date, time),
+                    // The hour runs into the next UTC day (a zone off by a half hour).
+                    None => DateTime::from_timestamp(h.start + into_hour, 0)?.naive_utc(),
+                };
+                Some(DateTime::from_naive_utc_and_offset(utc, h.offset))
             }
         }
     }
@@ -205,11 +232,35 @@ impl YearResolver {
         let end = start + chrono::Duration::seconds(3599);
         let last = self.zone.from_local_datetime(&end).single()?;
         let offset = first.offset().fix();
+        let utc = first.naive_utc();
         (offset == last.offset().fix()).then_some(Hour {
             key,
             start: first.timestamp(),
+            utc_date: utc.date(),
+            utc_second: utc.num_seconds_from_midnight(),
             offset,
         })
+    }
+
+    /// The local year and month of `t`, from the day of the last one when `t` falls in it.
+    fn local_month(&mut self, t: &DateTime<FixedOffset>) -> (i32, u8) {
+        let offset = t.offset().local_minus_utc();
+        let unix = t.timestamp();
+        if let Some(d) = self.day
+            && d.offset == offset
+            && (d.start..d.start + 86_400).contains(&unix)
+        {
+            return (d.year, d.month);
+        }
+        let local = t.naive_local();
+        let day = Day {
+            offset,
+            start: unix - i64::from(local.num_seconds_from_midnight()),
+            year: local.year(),
+            month: local.month() as u8,
+        };
+        self.day = Some(day);
+        (day.year, day.month)
     }
 
     fn year_of(&mut self, month: u8) -> i32 {
@@ -390,6 +441,50 @@ mod tests {
             assert_eq!(
                 transitions, 1,
                 "{name} {from}: the range crosses one transition"
+            );
+        }
+    }
+
+    #[test]
+    fn a_local_hour_across_midnight_utc_and_rfc3339_days_resolve_as_anew() {
+        // Asia/Kolkata is UTC+5:30: its local hour 05:00 runs from 23:30 to 00:30 UTC.
+        let zone: Tz = "Asia/Kolkata".parse().unwrap();
+        let mut years = YearResolver::new(zone, YearPolicy::Starting(2024));
+        let start =
+            NaiveDateTime::parse_from_str("2024-12-31 04:59:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        for s in 0..(2 * 3600) {
+            let naive = start + chrono::Duration::seconds(s);
+            let ts = Timestamp::Syslog {
+                month: naive.month() as u8,
+                day: naive.day() as u8,
+                hour: naive.hour() as u8,
+                minute: naive.minute() as u8,
+                second: naive.second() as u8,
+            };
+            assert_eq!(
+                years.resolve(&ts),
+                Some(local_to_fixed(zone, naive)),
+                "{naive}"
+            );
+        }
+        // RFC 3339 times around a local midnight, at changing offsets: the year and month
+        // kept are those of each time's own local date.
+        let mut years = YearResolver::new(zone, YearPolicy::Starting(2020));
+        for t in [
+            "2024-12-31T23:59:59+01:00",
+            "2025-01-01T00:00:00+01:00",
+            "2024-12-31T23:00:00+00:00",
+            "2025-01-31T23:59:59-10:00",
+            "2025-02-01T00:00:01-10:00",
+            "2025-01-31T23:59:59+00:00",
+        ] {
+            let t = DateTime::parse_from_rfc3339(t).unwrap();
+            years.resolve(&Timestamp::Rfc3339(t));
+            let date = t.date_naive();
+            assert_eq!(
+                years.state(),
+                (date.year(), Some(date.month() as u8)),
+                "{t}"
             );
         }
     }

@@ -36,16 +36,28 @@ pub(super) struct Key {
 
 /// The (host, instance) pairs seen, each interned once; `Key::origin` indexes them.
 #[derive(Debug, Default)]
-pub(super) struct Origins(Vec<(String, String)>);
+pub(super) struct Origins(
+    Vec<(String, String)>,
+    /// The origin found last: consecutive lines mostly come from the same host and
+    /// instance, and trying it first spares comparing the others.
+    usize,
+);
 
 impl Origins {
     /// The number of `host`/`instance`, interning it on first sight.
     pub(super) fn origin(&mut self, host: &str, instance: &str) -> u32 {
-        if let Some(i) = self.0.iter().position(|(h, i)| h == host && i == instance) {
-            return i as u32;
+        let is = |(h, i): &(String, String)| h == host && i == instance;
+        if self.0.get(self.1).is_some_and(is) {
+            return self.1 as u32;
         }
-        self.0.push((host.to_string(), instance.to_string()));
-        (self.0.len() - 1) as u32
+        self.1 = match self.0.iter().position(is) {
+            Some(found) => found,
+            None => {
+                self.0.push((host.to_string(), instance.to_string()));
+                self.0.len() - 1
+            }
+        };
+        self.1 as u32
     }
 
     /// The key of a saved message key.
