@@ -15,12 +15,13 @@ use std::sync::mpsc;
 
 use chrono_tz::Tz;
 
-use crate::correlate::{CorrelateStats, Correlator, Limits, Output};
+use crate::correlate::{CorrelateStats, Correlator, Limits, Relink, Sink};
 use crate::parse::{
     MAX_LINE, Malformed, ParseStats, Parsed, decode, parse_line, parse_line_without_nul,
 };
+use crate::record::RecordRef;
 use crate::source::{self, Line};
-use crate::store::{Batch, HEAD_LEN, PackedRecords, Source, Store, StoreError};
+use crate::store::{Batch, HEAD_LEN, PackedRecords, RowBuilder, Source, Store, StoreError};
 use crate::timestamp::{YearPolicy, YearResolver};
 
 /// Errors of an ingest run.
@@ -151,6 +152,23 @@ struct ToWriter<'a> {
     written: &'a mpsc::Receiver<PackedRecords>,
     /// The ID the next batch's first record takes (the writer checks it).
     next_record: Cell<i64>,
+}
+
+/// Where a batch gathers what the correlator finds: records packed into message rows,
+/// and fix-ups of stored records.
+struct Collect<'a> {
+    rows: &'a mut RowBuilder,
+    relinks: &'a mut Vec<Relink>,
+}
+
+impl Sink for Collect<'_> {
+    fn record(&mut self, record: RecordRef<'_>) {
+        self.rows.push(&record);
+    }
+
+    fn relink(&mut self, relink: Relink) {
+        self.relinks.push(relink);
+    }
 }
 
 /// The most batches the writer puts in one transaction when it has fallen behind.
@@ -377,11 +395,13 @@ fn stream(
 
     let closed = || IngestError::Store(StoreError::WriterStopped);
     let mut batch = Batch::default();
-    let mut outputs: Vec<Output> = Vec::new();
+    // The correlator's records are packed into message rows as they come.
+    let mut rows = RowBuilder::new(to_writer.next_record.get());
     let mut pending_lines = 0usize;
     let complete = plan.complete;
     let mut read = 0u64;
     let send = |batch: &mut Batch,
+                rows: &mut RowBuilder,
                 correlator: &mut Correlator,
                 src: &Source,
                 years: &YearResolver|
@@ -389,14 +409,9 @@ fn stream(
         let mut full = std::mem::take(batch);
         // Free what the writer has committed, here where it was allocated.
         while to_writer.written.try_recv().is_ok() {}
-        // Pack the records into message rows here, while they are in this core's cache;
-        // the next batch starts in their vector.
-        let first_id = to_writer.next_record.get();
-        full.pack(first_id);
-        to_writer
-            .next_record
-            .set(first_id + full.record_count() as i64);
-        batch.records = std::mem::take(&mut full.records);
+        let next = rows.next_id();
+        full.packed = Some(std::mem::replace(rows, RowBuilder::new(next)).finish());
+        to_writer.next_record.set(next);
         full.changes = correlator.take_changes();
         let (y, m) = years.state();
         let mut s = src.clone();
@@ -423,14 +438,14 @@ fn stream(
         summary.parse.record(&text, &parsed);
         if let Parsed::Entry(entry) = &parsed {
             match years.resolve(&entry.header.time) {
-                Some(time) => correlator.feed(time, entry, &mut outputs),
-                None => summary.bad_time += 1,
-            }
-            for o in outputs.drain(..) {
-                match o {
-                    Output::Record(r) => batch.records.push(r),
-                    Output::Relink(l) => batch.relinks.push(l),
+                Some(time) => {
+                    let mut sink = Collect {
+                        rows: &mut rows,
+                        relinks: &mut batch.relinks,
+                    };
+                    correlator.feed(time, entry, &mut sink);
                 }
+                None => summary.bad_time += 1,
             }
         }
         src.offset += line.raw_len as u64;
@@ -440,7 +455,7 @@ fn stream(
         pending_lines += 1;
         if pending_lines >= options.batch_lines {
             pending_lines = 0;
-            send(&mut batch, correlator, &src, &years)?;
+            send(&mut batch, &mut rows, correlator, &src, &years)?;
             progress.advance(read);
         }
         Ok::<(), IngestError>(())
@@ -450,12 +465,12 @@ fn stream(
         Err(IngestError::Read { source, .. }) => {
             // A read error (a truncated gzip stream, a failing disk) ends this input: the
             // complete lines before it are stored, and the error is reported.
-            send(&mut batch, correlator, &src, &years)?;
+            send(&mut batch, &mut rows, correlator, &src, &years)?;
             return Err(read_err(source));
         }
         Err(e) => return Err(e),
     }
-    send(&mut batch, correlator, &src, &years)?;
+    send(&mut batch, &mut rows, correlator, &src, &years)?;
     progress.advance(read);
     result.bytes = read;
     Ok(result)

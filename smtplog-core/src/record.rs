@@ -109,3 +109,91 @@ pub struct Record {
     /// True when the message's start was not seen (its client and SASL user are unknown).
     pub orphan: bool,
 }
+
+/// A record as the correlator makes it, every text borrowed (from its memory of the
+/// message and from the line): ingest packs it straight into the store's form without
+/// allocating; [`RecordRef::to_record`] makes an owned [`Record`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RecordRef<'a> {
+    /// See [`Record::time`].
+    pub time: DateTime<Utc>,
+    /// See [`Record::smtp_relay`].
+    pub smtp_relay: &'a str,
+    /// See [`Record::instance`].
+    pub instance: &'a str,
+    /// See [`Record::queue_id`].
+    pub queue_id: &'a str,
+    /// See [`Record::sender`].
+    pub sender: Option<&'a str>,
+    /// See [`Record::sender_ip`].
+    pub sender_ip: Option<&'a str>,
+    /// See [`Record::sasl_user`].
+    pub sasl_user: Option<&'a str>,
+    /// See [`Record::recipient`].
+    pub recipient: Option<&'a str>,
+    /// See [`Record::orig_recipient`].
+    pub orig_recipient: Option<&'a str>,
+    /// See [`Record::status`].
+    pub status: Status,
+    /// See [`Record::dsn`].
+    pub dsn: Option<&'a str>,
+    /// See [`Record::relay`].
+    pub relay: Option<&'a str>,
+    /// See [`Record::delay`].
+    pub delay: Option<f64>,
+    /// See [`Record::response`].
+    pub response: Option<&'a str>,
+    /// See [`Record::message_id`].
+    pub message_id: Option<&'a str>,
+    /// See [`Record::orphan`].
+    pub orphan: bool,
+}
+
+impl RecordRef<'_> {
+    /// The record, owned.
+    pub fn to_record(&self) -> Record {
+        let owned = |s: Option<&str>| s.map(str::to_string);
+        Record {
+            time: self.time,
+            smtp_relay: self.smtp_relay.to_string(),
+            instance: self.instance.to_string(),
+            queue_id: self.queue_id.to_string(),
+            sender: owned(self.sender),
+            sender_ip: owned(self.sender_ip),
+            sasl_user: owned(self.sasl_user),
+            recipient: owned(self.recipient),
+            orig_recipient: owned(self.orig_recipient),
+            status: self.status,
+            dsn: owned(self.dsn),
+            relay: owned(self.relay),
+            delay: self.delay,
+            response: owned(self.response),
+            message_id: owned(self.message_id),
+            orphan: self.orphan,
+        }
+    }
+}
+
+impl Record {
+    /// The record, borrowed.
+    pub fn view(&self) -> RecordRef<'_> {
+        RecordRef {
+            time: self.time,
+            smtp_relay: &self.smtp_relay,
+            instance: &self.instance,
+            queue_id: &self.queue_id,
+            sender: self.sender.as_deref(),
+            sender_ip: self.sender_ip.as_deref(),
+            sasl_user: self.sasl_user.as_deref(),
+            recipient: self.recipient.as_deref(),
+            orig_recipient: self.orig_recipient.as_deref(),
+            status: self.status,
+            dsn: self.dsn.as_deref(),
+            relay: self.relay.as_deref(),
+            delay: self.delay,
+            response: self.response.as_deref(),
+            message_id: self.message_id.as_deref(),
+            orphan: self.orphan,
+        }
+    }
+}

@@ -22,7 +22,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::parse::{Action, Delivery, DeliveryStatus, Entry, Event};
-use crate::record::{Record, Status};
+use crate::record::{Record, RecordRef, Status};
 use key::{Key, Origins, Qid};
 pub use state::{Deferral, Inheritance, MessageKey, MessageState, Saved};
 pub use stats::CorrelateStats;
@@ -51,6 +51,26 @@ pub enum Output {
     /// A message whose records were already stored turned out to be a hop's copy: its
     /// records take the origin's client and SASL user (and original recipient).
     Relink(Relink),
+}
+
+/// Where the correlator puts what it finds: records as they are made (borrowed, for the
+/// caller to pack or own) and fix-ups of records already stored. A `Vec<Output>` keeps
+/// both as [`Output`]s.
+pub trait Sink {
+    /// A new record.
+    fn record(&mut self, record: RecordRef<'_>);
+    /// A fix-up of stored records.
+    fn relink(&mut self, relink: Relink);
+}
+
+impl Sink for Vec<Output> {
+    fn record(&mut self, record: RecordRef<'_>) {
+        self.push(Output::Record(record.to_record()));
+    }
+
+    fn relink(&mut self, relink: Relink) {
+        self.push(Output::Relink(relink));
+    }
 }
 
 /// The fix-up of the records of one message that was linked to its origin late.
@@ -205,7 +225,7 @@ impl Correlator {
     }
 
     /// Feeds one parsed line logged at `time`; what it means is appended to `out`.
-    pub fn feed(&mut self, time: DateTime<FixedOffset>, entry: &Entry<'_>, out: &mut Vec<Output>) {
+    pub fn feed(&mut self, time: DateTime<FixedOffset>, entry: &Entry<'_>, out: &mut impl Sink) {
         for _ in 0..entry.repeat.max(1) {
             self.feed_once(time, entry, out);
         }
@@ -221,7 +241,7 @@ impl Correlator {
         }
     }
 
-    fn feed_once(&mut self, time: DateTime<FixedOffset>, entry: &Entry<'_>, out: &mut Vec<Output>) {
+    fn feed_once(&mut self, time: DateTime<FixedOffset>, entry: &Entry<'_>, out: &mut impl Sink) {
         let at = time.with_timezone(&Utc);
         match &entry.event {
             Event::ClientLine {
@@ -272,8 +292,9 @@ impl Correlator {
                 let counts = m.own_sasl && !m.sender.as_deref().is_some_and(belongs_to_nobody);
                 if counts {
                     m.emitted = true;
-                    let record = self.message_record(&key, at, Status::AuthRcv);
-                    self.emit(record, out);
+                    let record =
+                        message_record(&self.origins, &self.messages, &key, at, Status::AuthRcv);
+                    emit(&mut self.stats, record, out);
                 }
             }
             Event::Delivery(d) => self.delivery(entry, at, d, out),
@@ -290,15 +311,16 @@ impl Correlator {
                     return;
                 }
                 m.emitted = m.emitted || !deferred.is_empty();
-                for (rcpt, last) in deferred {
-                    let mut record = self.message_record(&key, at, Status::Expired);
+                for (rcpt, last) in &deferred {
+                    let mut record =
+                        message_record(&self.origins, &self.messages, &key, at, Status::Expired);
                     record.recipient = Some(rcpt);
-                    record.orig_recipient = last.orig_to.or(record.orig_recipient);
-                    record.dsn = last.dsn;
-                    record.relay = last.relay;
+                    record.orig_recipient = last.orig_to.as_deref().or(record.orig_recipient);
+                    record.dsn = last.dsn.as_deref();
+                    record.relay = last.relay.as_deref();
                     record.delay = last.delay;
-                    record.response = last.response;
-                    self.emit(record, out);
+                    record.response = last.response.as_deref();
+                    emit(&mut self.stats, record, out);
                 }
             }
             Event::Removed { queue_id } => {
@@ -315,25 +337,26 @@ impl Correlator {
                 username: Some(user),
             } => {
                 let sender = user.contains('@').then(|| lower(user));
-                let record = Record {
+                let response = format!("SASL {mechanism} authentication failed: {reason}");
+                let record = RecordRef {
                     time: at,
-                    smtp_relay: entry.header.host.unwrap_or("").to_string(),
-                    instance: entry.header.program.instance().to_string(),
-                    queue_id: "NOQUEUE".to_string(),
-                    sender,
-                    sender_ip: Some(client.addr.to_string()),
-                    sasl_user: Some(user.to_string()),
+                    smtp_relay: entry.header.host.unwrap_or(""),
+                    instance: entry.header.program.instance(),
+                    queue_id: "NOQUEUE",
+                    sender: sender.as_deref(),
+                    sender_ip: Some(client.addr),
+                    sasl_user: Some(user),
                     recipient: None,
                     orig_recipient: None,
                     status: Status::AuthBlk,
                     dsn: None,
                     relay: None,
                     delay: None,
-                    response: Some(format!("SASL {mechanism} authentication failed: {reason}")),
+                    response: Some(&response),
                     message_id: None,
                     orphan: false,
                 };
-                self.emit(record, out);
+                emit(&mut self.stats, record, out);
             }
             Event::SaslFailure { username: None, .. } => self.stats.unattributed += 1,
             _ => {}
@@ -348,31 +371,6 @@ impl Correlator {
             .same_host(origin)
             .map(|origin| Key { origin, qid })
             .find(|k| self.messages.contains_key(k))
-    }
-
-    /// A record of the message `key` (which must be known) with its sender, client, SASL
-    /// user and message-id; the caller fills in the recipient and delivery fields.
-    fn message_record(&self, key: &Key, at: DateTime<Utc>, status: Status) -> Record {
-        let (smtp_relay, instance) = self.origins.pair(key.origin);
-        let m = self.messages.get(key);
-        Record {
-            time: at,
-            smtp_relay: smtp_relay.to_string(),
-            instance: instance.to_string(),
-            queue_id: key.qid.as_str().to_string(),
-            sender: m.and_then(|m| m.sender.clone()),
-            sender_ip: m.and_then(|m| m.client_ip.clone()),
-            sasl_user: m.and_then(|m| m.sasl_user.clone()),
-            recipient: None,
-            orig_recipient: m.and_then(|m| m.orig_rcpt.clone()),
-            status,
-            dsn: None,
-            relay: None,
-            delay: None,
-            response: None,
-            message_id: m.and_then(|m| m.message_id.clone()),
-            orphan: !m.is_some_and(|m| m.started),
-        }
     }
 
     /// The start of a submission (smtpd `client=` or pickup) from `client_ip`. A start for
@@ -470,7 +468,7 @@ impl Correlator {
         parent: &Key,
         child: &Key,
         orig_rcpt: Option<String>,
-        out: &mut Vec<Output>,
+        out: &mut impl Sink,
     ) {
         let Some(p) = self.messages.get(parent) else {
             return;
@@ -497,13 +495,13 @@ impl Correlator {
                     c.orig_rcpt.clone(),
                     c.first_ms,
                 );
-                out.push(Output::Relink(Relink {
+                out.relink(Relink {
                     key: self.origins.external(child),
                     since: DateTime::from_timestamp_millis(first_ms).unwrap_or_default(),
                     sender_ip,
                     sasl_user,
                     orig_recipient,
-                }));
+                });
             }
         } else {
             self.stats.hops += 1;
@@ -533,7 +531,7 @@ impl Correlator {
         entry: &Entry<'_>,
         at: DateTime<Utc>,
         d: &Delivery<'_>,
-        out: &mut Vec<Output>,
+        out: &mut impl Sink,
     ) {
         if d.status.is_probe() {
             self.stats.probes += 1;
@@ -570,11 +568,10 @@ impl Correlator {
             }
         }
         let m = self.touch(&key, at);
-        let rcpt = d.to.to_string();
         let delay = d.delay.and_then(|s| s.parse().ok());
         if status == Status::Deferred {
             m.deferred.insert(
-                rcpt.clone(),
+                d.to.to_string(),
                 Deferral {
                     orig_to: d.orig_to.map(str::to_string),
                     dsn: d.dsn.map(str::to_string),
@@ -584,23 +581,23 @@ impl Correlator {
                 },
             );
         } else {
-            m.deferred.remove(&rcpt);
+            m.deferred.remove(d.to);
         }
         if m.sender.as_deref().is_some_and(belongs_to_nobody) {
             self.stats.notifications += 1;
             return;
         }
         m.emitted = true;
-        let mut record = self.message_record(&key, at, status);
-        record.recipient = Some(rcpt);
+        let mut record = message_record(&self.origins, &self.messages, &key, at, status);
+        record.recipient = Some(d.to);
         if let Some(orig) = d.orig_to {
-            record.orig_recipient = Some(orig.to_string());
+            record.orig_recipient = Some(orig);
         }
-        record.dsn = d.dsn.map(str::to_string);
-        record.relay = Some(d.relay.to_string());
+        record.dsn = d.dsn;
+        record.relay = Some(d.relay);
         record.delay = delay;
-        record.response = Some(d.response.to_string());
-        self.emit(record, out);
+        record.response = Some(d.response);
+        emit(&mut self.stats, record, out);
     }
 
     fn rejection(
@@ -608,7 +605,7 @@ impl Correlator {
         entry: &Entry<'_>,
         at: DateTime<Utc>,
         a: &Action<'_>,
-        out: &mut Vec<Output>,
+        out: &mut impl Sink,
     ) {
         let queued = if a.queue_id.is_noqueue() {
             None
@@ -617,48 +614,40 @@ impl Correlator {
             // Borrowed: the fields below copy only what the record takes.
             self.messages.get(&k)
         };
-        let sender = a
-            .from
-            .map(lower)
-            .or_else(|| queued.and_then(|m| m.sender.clone()));
+        let lowered = a.from.map(lower);
+        let sender = lowered
+            .as_deref()
+            .or_else(|| queued.and_then(|m| m.sender.as_deref()));
         let sasl_user = a
             .sasl_username
-            .map(str::to_string)
-            .or_else(|| queued.and_then(|m| m.sasl_user.clone()));
+            .or_else(|| queued.and_then(|m| m.sasl_user.as_deref()));
         let Some(sender) = sender.filter(|s| !belongs_to_nobody(s)) else {
             self.stats.unattributed += 1;
             return;
         };
-        let record = Record {
+        let dsn = a.reply.and_then(dsn_of);
+        let record = RecordRef {
             time: at,
-            smtp_relay: entry.header.host.unwrap_or("").to_string(),
-            instance: entry.header.program.instance().to_string(),
-            queue_id: a.queue_id.as_str().to_string(),
+            smtp_relay: entry.header.host.unwrap_or(""),
+            instance: entry.header.program.instance(),
+            queue_id: a.queue_id.as_str(),
             sender: Some(sender),
             sender_ip: a
                 .client
-                .map(|c| c.addr.to_string())
-                .or_else(|| queued.and_then(|m| m.client_ip.clone())),
+                .map(|c| c.addr)
+                .or_else(|| queued.and_then(|m| m.client_ip.as_deref())),
             sasl_user,
-            recipient: a.to.map(str::to_string),
+            recipient: a.to,
             orig_recipient: None,
             status: Status::AuthBlk,
-            dsn: a.reply.and_then(dsn_of),
+            dsn: dsn.as_deref(),
             relay: None,
             delay: None,
-            response: a.reply.map(str::to_string),
-            message_id: queued.and_then(|m| m.message_id.clone()),
+            response: a.reply,
+            message_id: queued.and_then(|m| m.message_id.as_deref()),
             orphan: false,
         };
-        self.emit(record, out);
-    }
-
-    fn emit(&mut self, record: Record, out: &mut Vec<Output>) {
-        self.stats.records[record.status.index()] += 1;
-        if record.orphan {
-            self.stats.orphan_records += 1;
-        }
-        out.push(Output::Record(record));
+        emit(&mut self.stats, record, out);
     }
 }
 
@@ -677,4 +666,44 @@ fn inherit(m: &mut MessageState, link: &Inheritance) {
         m.orig_rcpt = link.orig_rcpt.clone();
     }
     m.parent = Some(link.parent.clone());
+}
+
+/// A record of the message `key` (which must be known) with its sender, client, SASL
+/// user and message-id; the caller fills in the recipient and delivery fields.
+fn message_record<'a>(
+    origins: &'a Origins,
+    messages: &'a FxHashMap<Key, MessageState>,
+    key: &'a Key,
+    at: DateTime<Utc>,
+    status: Status,
+) -> RecordRef<'a> {
+    let (smtp_relay, instance) = origins.pair(key.origin);
+    let m = messages.get(key);
+    RecordRef {
+        time: at,
+        smtp_relay,
+        instance,
+        queue_id: key.qid.as_str(),
+        sender: m.and_then(|m| m.sender.as_deref()),
+        sender_ip: m.and_then(|m| m.client_ip.as_deref()),
+        sasl_user: m.and_then(|m| m.sasl_user.as_deref()),
+        recipient: None,
+        orig_recipient: m.and_then(|m| m.orig_rcpt.as_deref()),
+        status,
+        dsn: None,
+        relay: None,
+        delay: None,
+        response: None,
+        message_id: m.and_then(|m| m.message_id.as_deref()),
+        orphan: !m.is_some_and(|m| m.started),
+    }
+}
+
+/// Counts `record` and hands it to `out`.
+fn emit(stats: &mut CorrelateStats, record: RecordRef<'_>, out: &mut impl Sink) {
+    stats.records[record.status.index()] += 1;
+    if record.orphan {
+        stats.orphan_records += 1;
+    }
+    out.record(record);
 }

@@ -23,7 +23,7 @@ use crate::record::{Record, Status};
 
 use pack::{Damaged, Entry, Unpacker};
 use rows::MAX_SPAN_MS;
-pub use rows::PackedRecords;
+pub use rows::{PackedRecords, RowBuilder};
 pub use warnings::{SentWarning, WarningState};
 use write::{Known, Packed, write_batch};
 
@@ -138,7 +138,7 @@ pub struct StoredRecord {
 macro_rules! select_rows {
     () => {
         "SELECT m.id, m.smtp_relay, m.instance, m.queue_id, m.sender, m.sender_ip, \
-         m.sasl_user, m.message_id, m.orphan, m.first_ms, m.records FROM messages m"
+         m.sasl_user, m.message_id, m.orphan, m.records FROM messages m"
     };
 }
 
@@ -352,17 +352,17 @@ impl Store {
     ) -> Result<Vec<(DateTime<Utc>, Status)>> {
         let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
         let mut stmt = self.conn.prepare_cached(concat!(
-            "SELECT m.id, m.first_ms, m.records FROM messages m",
+            "SELECT m.id, m.records FROM messages m",
             rows_of_owner!("owner"),
-            " UNION ALL SELECT m.id, m.first_ms, m.records FROM messages m",
+            " UNION ALL SELECT m.id, m.records FROM messages m",
             rows_of_owner!("sasl_owner")
         ))?;
         let mut rows = stmt.query(params![email, from, to, to.saturating_add(MAX_SPAN_MS)])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-            for e in Unpacker::new(blob, row.get(1)?) {
+            let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            for e in Unpacker::new(blob) {
                 let e = e.map_err(|e| damaged(id, e))?;
                 if (from..to).contains(&e.time_ms)
                     && let Some(t) = DateTime::from_timestamp_millis(e.time_ms)
@@ -491,12 +491,12 @@ impl Store {
             params![ms],
         )?;
         // Rows across the cut keep their later records.
-        let across: Vec<(i64, i64, Vec<u8>)> = tx
-            .prepare(&format!("SELECT m.id, m.first_ms, m.records {OLD_ROWS}"))?
-            .query_map(params![ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        let across: Vec<(i64, Vec<u8>)> = tx
+            .prepare(&format!("SELECT m.id, m.records {OLD_ROWS}"))?
+            .query_map(params![ms], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<std::result::Result<_, _>>()?;
-        for (id, first_ms, blob) in across {
-            let entries = Unpacker::new(&blob, first_ms)
+        for (id, blob) in across {
+            let entries = Unpacker::new(&blob)
                 .collect::<std::result::Result<Vec<Entry<'_>>, _>>()
                 .map_err(|e| damaged(id, e))?;
             let kept: Vec<Entry<'_>> = entries
@@ -582,9 +582,9 @@ fn push_records(
         Option<String>,
     ) = (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
     let orphan: bool = r.get(8)?;
-    let blob = r.get_ref(10)?.as_blob().map_err(rusqlite::Error::from)?;
+    let blob = r.get_ref(9)?.as_blob().map_err(rusqlite::Error::from)?;
     let owned = |s: Option<&str>| s.map(str::to_string);
-    for e in Unpacker::new(blob, r.get(9)?) {
+    for e in Unpacker::new(blob) {
         let e = e.map_err(|e| damaged(id, e))?;
         if !keep(&e) {
             continue;

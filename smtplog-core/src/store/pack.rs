@@ -4,13 +4,14 @@
 //!
 //! Per record: the record ID as a varint delta from the previous one (the first from 0),
 //! the time as a zigzag varint delta in milliseconds from the previous one (the first
-//! from the row's `first_ms`), the status index, a byte of presence flags, then each
-//! present text as a varint length and its UTF-8 bytes, and the delay: a varint of
+//! from 0), the status index (and which texts repeat the last of their field), a byte
+//! of presence flags, then each present text not repeated as a varint length and its
+//! UTF-8 bytes, and the delay: a varint of
 //! hundredths of a second when that is exact (Postfix logs two decimals), else the 8
 //! bytes of the float. Decoding checks everything and reports a damaged blob as an
 //! error, never a panic.
 
-use crate::record::{Record, Status};
+use crate::record::{RecordRef, Status};
 
 const RECIPIENT: u8 = 1;
 const ORIG_RECIPIENT: u8 = 1 << 1;
@@ -37,17 +38,17 @@ pub(super) struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     /// The own fields of `r`, stored as record `id`.
-    pub(super) fn of(id: i64, r: &'a Record) -> Entry<'a> {
+    pub(super) fn of(id: i64, r: &RecordRef<'a>) -> Entry<'a> {
         Entry {
             id,
             time_ms: r.time.timestamp_millis(),
             status: r.status,
-            recipient: r.recipient.as_deref(),
-            orig_recipient: r.orig_recipient.as_deref(),
-            dsn: r.dsn.as_deref(),
-            relay: r.relay.as_deref(),
+            recipient: r.recipient,
+            orig_recipient: r.orig_recipient,
+            dsn: r.dsn,
+            relay: r.relay,
             delay: r.delay,
-            response: r.response.as_deref(),
+            response: r.response,
         }
     }
 }
@@ -60,6 +61,7 @@ const STATUS_BITS: u8 = 0b111;
 const SAME_SHIFT: u32 = 3;
 
 /// Appends entries to a blob. Entries must come in increasing ID order.
+#[derive(Debug)]
 pub(super) struct Packer {
     blob: Vec<u8>,
     last_id: i64,
@@ -69,17 +71,17 @@ pub(super) struct Packer {
 }
 
 impl Packer {
-    /// An empty blob for a row whose `first_ms` is `first_ms`.
-    pub(super) fn new(first_ms: i64) -> Packer {
-        Packer::with_capacity(first_ms, 0)
+    /// An empty blob.
+    pub(super) fn new() -> Packer {
+        Packer::with_capacity(0)
     }
 
     /// As [`Packer::new`], with room for `bytes`.
-    pub(super) fn with_capacity(first_ms: i64, bytes: usize) -> Packer {
+    pub(super) fn with_capacity(bytes: usize) -> Packer {
         Packer {
             blob: Vec::with_capacity(bytes),
             last_id: 0,
-            last_ms: first_ms,
+            last_ms: 0,
             last_text: [None; 5],
         }
     }
@@ -176,12 +178,12 @@ pub(super) struct Unpacker<'a> {
 pub(super) struct Damaged(pub(super) &'static str);
 
 impl<'a> Unpacker<'a> {
-    /// The entries of `blob`, packed for a row whose `first_ms` is `first_ms`.
-    pub(super) fn new(blob: &'a [u8], first_ms: i64) -> Unpacker<'a> {
+    /// The entries of `blob`.
+    pub(super) fn new(blob: &'a [u8]) -> Unpacker<'a> {
         Unpacker {
             rest: blob,
             last_id: 0,
-            last_ms: first_ms,
+            last_ms: 0,
             last_text: [None; 5],
             failed: false,
         }
@@ -309,8 +311,8 @@ mod tests {
         }
     }
 
-    fn pack(first_ms: i64, entries: &[Entry<'_>]) -> Vec<u8> {
-        let mut p = Packer::new(first_ms);
+    fn pack(entries: &[Entry<'_>]) -> Vec<u8> {
+        let mut p = Packer::new();
         for e in entries {
             p.push(e);
         }
@@ -327,10 +329,8 @@ mod tests {
         early.delay = None;
         early.response = Some("");
         let entries = [entry(3, 1_700_000_000_100), late, early];
-        let blob = pack(1_700_000_000_000, &entries);
-        let back: Vec<Entry<'_>> = Unpacker::new(&blob, 1_700_000_000_000)
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let blob = pack(&entries);
+        let back: Vec<Entry<'_>> = Unpacker::new(&blob).collect::<Result<_, _>>().unwrap();
         assert_eq!(back, entries);
     }
 
@@ -341,8 +341,8 @@ mod tests {
         second.recipient = Some("other@example.org");
         let mut third = entry(3, 2000);
         third.relay = None;
-        let one = pack(0, std::slice::from_ref(&first)).len();
-        let blob = pack(0, &[first.clone(), second.clone(), third.clone()]);
+        let one = pack(std::slice::from_ref(&first)).len();
+        let blob = pack(&[first.clone(), second.clone(), third.clone()]);
         // Each later entry: ID and time deltas (1 + 2 bytes), status, flags, delay
         // (1 byte each), and only the texts that differ from the last of their field:
         // the second's recipient; the third's recipient, which differs from the
@@ -351,13 +351,13 @@ mod tests {
         let second_len = head + 1 + "other@example.org".len();
         let third_len = head + 1 + "to@example.org".len();
         assert_eq!(blob.len(), one + second_len + third_len);
-        let back: Vec<Entry<'_>> = Unpacker::new(&blob, 0).collect::<Result<_, _>>().unwrap();
+        let back: Vec<Entry<'_>> = Unpacker::new(&blob).collect::<Result<_, _>>().unwrap();
         assert_eq!(back, [first, second, third]);
         // A repeat with nothing before it is damage.
-        let mut bad = pack(0, &[entry(1, 0)]);
+        let mut bad = pack(&[entry(1, 0)]);
         bad[2] |= 1 << SAME_SHIFT;
         assert_eq!(
-            Unpacker::new(&bad, 0).next(),
+            Unpacker::new(&bad).next(),
             Some(Err(Damaged("a repeat of no earlier text")))
         );
     }
@@ -365,18 +365,18 @@ mod tests {
     #[test]
     fn a_two_decimal_delay_takes_one_byte_and_others_eight() {
         let mut e = entry(1, 0);
-        let short = pack(0, &[e.clone()]).len();
+        let short = pack(&[e.clone()]).len();
         e.delay = Some(0.3 + 1e-9);
-        assert_eq!(pack(0, &[e]).len(), short + 7);
+        assert_eq!(pack(&[e]).len(), short + 7);
     }
 
     #[test]
     fn a_damaged_blob_is_an_error_not_a_panic() {
-        let blob = pack(0, &[entry(1, 5), entry(2, 6)]);
+        let blob = pack(&[entry(1, 5), entry(2, 6)]);
         // The first entry alone: a cut there is a whole, shorter blob.
-        let one = pack(0, &[entry(1, 5)]).len();
+        let one = pack(&[entry(1, 5)]).len();
         for cut in 1..blob.len() {
-            let read: Vec<_> = Unpacker::new(&blob[..cut], 0).collect();
+            let read: Vec<_> = Unpacker::new(&blob[..cut]).collect();
             if cut == one {
                 assert_eq!(read, [Ok(entry(1, 5))]);
             } else {
@@ -386,7 +386,7 @@ mod tests {
         let mut bad = blob.clone();
         bad[2] = 6; // status index past the six statuses
         assert_eq!(
-            Unpacker::new(&bad, 0).next(),
+            Unpacker::new(&bad).next(),
             Some(Err(Damaged("unknown status")))
         );
     }
@@ -399,7 +399,6 @@ mod tests {
                  proptest::option::of(".{0,40}"), proptest::option::of("[ab]{0,2}"),
                  proptest::option::of(any::<f64>().prop_filter("not NaN", |d| !d.is_nan()))),
                 0..20),
-            first_ms in any::<i64>(),
         ) {
             let mut id = 0i64;
             let entries: Vec<Entry<'_>> = rows
@@ -419,8 +418,8 @@ mod tests {
                     }
                 })
                 .collect();
-            let blob = pack(first_ms, &entries);
-            let back: Vec<Entry<'_>> = Unpacker::new(&blob, first_ms)
+            let blob = pack(&entries);
+            let back: Vec<Entry<'_>> = Unpacker::new(&blob)
                 .collect::<Result<_, _>>()
                 .unwrap();
             prop_assert_eq!(back, entries);

@@ -1,16 +1,19 @@
 //! A batch's records grouped into message rows and packed (`pack.rs`), ready to insert.
-//! Pure: ingest does it on the reading thread, where the records were just made, so the
-//! writer thread only inserts rows.
+//! Pure: ingest does it on the reading thread as the correlator makes each record (its
+//! texts are copied straight into the row's blob, nothing else is allocated per
+//! record), so the writer thread only inserts rows.
 //!
 //! A row holds the records of one message (the same host, instance, queue ID, sender,
 //! client, SASL user, message-id and orphan flag) of one batch, at most
 //! [`MAX_RECORDS`] of them, at most [`MAX_SPAN_MS`] apart. Records take consecutive IDs
 //! in arrival order.
 
-use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHasher};
 
 use super::pack::{Entry, Packer};
-use crate::record::Record;
+use crate::record::{Record, RecordRef};
 
 /// The longest time between the first and last record of one message row. A query of
 /// `[from, to)` reads the rows whose last record is in `[from, to + MAX_SPAN_MS)`.
@@ -48,83 +51,16 @@ pub(super) struct MessageRow {
     pub(super) blob: Vec<u8>,
 }
 
-/// The fields the records of one message share: host, instance, queue ID, sender,
-/// client IP, SASL user, message-id, orphan.
-type MessageFields<'a> = (
-    &'a str,
-    &'a str,
-    &'a str,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    bool,
-);
-
-fn message_fields(r: &Record) -> MessageFields<'_> {
-    (
-        &r.smtp_relay,
-        &r.instance,
-        &r.queue_id,
-        r.sender.as_deref(),
-        r.sender_ip.as_deref(),
-        r.sasl_user.as_deref(),
-        r.message_id.as_deref(),
-        r.orphan,
-    )
-}
-
-/// The records of one message row being gathered: positions in the batch.
-struct Gathered {
-    records: Vec<u32>,
-    first_ms: i64,
-    last_ms: i64,
-}
-
-impl Gathered {
-    /// Whether a record at `ms` may join without the row growing past its limits.
-    fn takes(&self, ms: i64) -> bool {
-        self.records.len() < MAX_RECORDS
-            && ms.max(self.last_ms).saturating_sub(ms.min(self.first_ms)) <= MAX_SPAN_MS
-    }
-}
-
 impl PackedRecords {
-    /// Packs `records` (emptied, its capacity kept for the next batch), which take the
-    /// IDs from `first_id` on in their order.
+    /// Packs `records` (emptied, its capacity kept), which take the IDs from `first_id`
+    /// on in their order.
     pub fn pack(records: &mut Vec<Record>, first_id: i64) -> PackedRecords {
-        let gathered = gather(records);
-        let mut rows = Vec::with_capacity(gathered.len());
-        for g in &gathered {
-            let mut packer = Packer::with_capacity(g.first_ms, 160 * g.records.len());
-            for &i in &g.records {
-                packer.push(&Entry::of(first_id + i64::from(i), &records[i as usize]));
-            }
-            // The row's fields move out of its first record.
-            let r = &mut records[g.records[0] as usize];
-            rows.push(MessageRow {
-                sasl_login: owner_of_login(r.sender.as_deref(), r.sasl_user.as_deref()),
-                smtp_relay: std::mem::take(&mut r.smtp_relay),
-                instance: std::mem::take(&mut r.instance),
-                queue_id: std::mem::take(&mut r.queue_id),
-                sender: r.sender.take(),
-                sender_ip: r.sender_ip.take(),
-                sasl_user: r.sasl_user.take(),
-                message_id: r.message_id.take(),
-                orphan: r.orphan,
-                first_ms: g.first_ms,
-                last_ms: g.last_ms,
-                count: g.records.len(),
-                blob: packer.finish(),
-            });
+        let mut rows = RowBuilder::new(first_id);
+        for r in records.iter() {
+            rows.push(&r.view());
         }
-        let count = records.len();
         records.clear();
-        PackedRecords {
-            first_id,
-            count,
-            rows,
-        }
+        rows.finish()
     }
 
     /// How many records.
@@ -138,49 +74,126 @@ impl PackedRecords {
     }
 }
 
-/// The message rows of `records`, in order of their first record.
-fn gather(records: &[Record]) -> Vec<Gathered> {
-    // Each row, with its fields and the previous row of the same queue ID and sender.
-    let mut rows: Vec<(MessageFields<'_>, Option<usize>, Gathered)> =
-        Vec::with_capacity(records.len() / 2);
-    // The last row opened per queue ID and sender (cheap to hash; the sender keeps
-    // refused NOQUEUE submissions apart); the rest of the fields are compared.
-    let mut last: FxHashMap<(&str, Option<&str>), usize> =
-        FxHashMap::with_capacity_and_hasher(records.len() / 2, Default::default());
-    for (i, r) in records.iter().enumerate() {
-        let ms = r.time.timestamp_millis();
-        let fields = message_fields(r);
-        let key = (r.queue_id.as_str(), r.sender.as_deref());
-        let mut candidate = last.get(&key).copied();
-        while let Some(k) = candidate {
-            let (f, prev, row) = &rows[k];
-            if *f == fields && row.takes(ms) {
-                break;
-            }
-            candidate = *prev;
-        }
-        match candidate {
-            Some(k) => {
-                let row = &mut rows[k].2;
-                row.records.push(i as u32);
-                row.first_ms = row.first_ms.min(ms);
-                row.last_ms = row.last_ms.max(ms);
-            }
-            None => {
-                let prev = last.insert(key, rows.len());
-                rows.push((
-                    fields,
-                    prev,
-                    Gathered {
-                        records: vec![i as u32],
-                        first_ms: ms,
-                        last_ms: ms,
-                    },
-                ));
-            }
+/// Packs records into message rows as they come: each record joins the open row of
+/// exactly its message, or opens one.
+#[derive(Debug, Default)]
+pub struct RowBuilder {
+    first_id: i64,
+    count: usize,
+    rows: Vec<Open>,
+    /// The last row opened per hash of queue ID and sender (cheap to hash; the sender
+    /// keeps refused NOQUEUE submissions apart); rows of one hash are chained.
+    last: FxHashMap<u64, usize>,
+}
+
+/// A row being filled.
+#[derive(Debug)]
+struct Open {
+    row: MessageRow,
+    packer: Packer,
+    /// The row opened before this one with the same hash.
+    previous: Option<usize>,
+}
+
+impl Open {
+    /// Whether `r` is of this row's message.
+    fn holds(&self, r: &RecordRef<'_>) -> bool {
+        let m = &self.row;
+        m.queue_id == r.queue_id
+            && m.sender.as_deref() == r.sender
+            && m.smtp_relay == r.smtp_relay
+            && m.instance == r.instance
+            && m.sender_ip.as_deref() == r.sender_ip
+            && m.sasl_user.as_deref() == r.sasl_user
+            && m.message_id.as_deref() == r.message_id
+            && m.orphan == r.orphan
+    }
+
+    /// Whether a record at `ms` may join without the row growing past its limits.
+    fn takes(&self, ms: i64) -> bool {
+        let m = &self.row;
+        m.count < MAX_RECORDS && ms.max(m.last_ms).saturating_sub(ms.min(m.first_ms)) <= MAX_SPAN_MS
+    }
+}
+
+impl RowBuilder {
+    /// An empty batch whose records take the IDs from `first_id` on.
+    pub fn new(first_id: i64) -> RowBuilder {
+        RowBuilder {
+            first_id,
+            ..RowBuilder::default()
         }
     }
-    rows.into_iter().map(|(_, _, g)| g).collect()
+
+    /// Adds one record, which takes the next ID.
+    pub fn push(&mut self, r: &RecordRef<'_>) {
+        let ms = r.time.timestamp_millis();
+        let id = self.first_id + self.count as i64;
+        self.count += 1;
+        let mut h = FxHasher::default();
+        (r.queue_id, r.sender).hash(&mut h);
+        let hash = h.finish();
+        let mut candidate = self.last.get(&hash).copied();
+        while let Some(k) = candidate {
+            let open = &self.rows[k];
+            if open.holds(r) && open.takes(ms) {
+                break;
+            }
+            candidate = open.previous;
+        }
+        let k = match candidate {
+            Some(k) => k,
+            None => {
+                let previous = self.last.insert(hash, self.rows.len());
+                self.rows.push(Open {
+                    row: MessageRow {
+                        smtp_relay: r.smtp_relay.to_string(),
+                        instance: r.instance.to_string(),
+                        queue_id: r.queue_id.to_string(),
+                        sender: r.sender.map(str::to_string),
+                        sasl_login: owner_of_login(r.sender, r.sasl_user),
+                        sender_ip: r.sender_ip.map(str::to_string),
+                        sasl_user: r.sasl_user.map(str::to_string),
+                        message_id: r.message_id.map(str::to_string),
+                        orphan: r.orphan,
+                        first_ms: ms,
+                        last_ms: ms,
+                        count: 0,
+                        blob: Vec::new(),
+                    },
+                    packer: Packer::with_capacity(256),
+                    previous,
+                });
+                self.rows.len() - 1
+            }
+        };
+        let open = &mut self.rows[k];
+        open.row.first_ms = open.row.first_ms.min(ms);
+        open.row.last_ms = open.row.last_ms.max(ms);
+        open.row.count += 1;
+        open.packer.push(&Entry::of(id, r));
+    }
+
+    /// The ID the next record added takes.
+    pub fn next_id(&self) -> i64 {
+        self.first_id + self.count as i64
+    }
+
+    /// The rows, in order of their first record.
+    pub fn finish(self) -> PackedRecords {
+        PackedRecords {
+            first_id: self.first_id,
+            count: self.count,
+            rows: self
+                .rows
+                .into_iter()
+                .map(|open| MessageRow {
+                    blob: open.packer.finish(),
+                    ..open.row
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The SASL login `user`, lower-cased, when it is an address other than `sender`.
@@ -267,7 +280,7 @@ mod tests {
             .rows
             .iter()
             .map(|r| {
-                super::super::pack::Unpacker::new(&r.blob, r.first_ms)
+                super::super::pack::Unpacker::new(&r.blob)
                     .map(|e| e.unwrap().id)
                     .collect()
             })

@@ -263,7 +263,7 @@ fn pack_records(tx: &Transaction<'_>) -> Result<()> {
                 (lo, hi) = (lo.min(ms), hi.max(ms));
                 end += 1;
             }
-            let mut packer = Packer::new(lo);
+            let mut packer = Packer::new();
             for e in &entries[start..end] {
                 packer.push(e);
             }

@@ -57,7 +57,7 @@ impl Store {
     ) -> Result<Vec<(String, Counts)>> {
         let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
         let mut stmt = self.conn.prepare_cached(
-            "SELECT m.id, a.address, b.address, m.first_ms, m.records
+            "SELECT m.id, a.address, b.address, m.records
                FROM record_spans s CROSS JOIN messages m
                LEFT JOIN addresses a ON a.id = m.owner
                LEFT JOIN addresses b ON b.id = m.sasl_owner
@@ -71,9 +71,9 @@ impl Store {
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let owners: [Option<String>; 2] = [row.get(1)?, row.get(2)?];
-            let blob = row.get_ref(4)?.as_blob().map_err(rusqlite::Error::from)?;
+            let blob = row.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?;
             let mut day = Counts::default();
-            for e in Unpacker::new(blob, row.get(3)?) {
+            for e in Unpacker::new(blob) {
                 let e = e.map_err(|e| damaged(id, e))?;
                 if (from..to).contains(&e.time_ms) {
                     day.0[e.status.index()] += 1;

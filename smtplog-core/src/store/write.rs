@@ -199,20 +199,20 @@ fn relink(
     span: &mut Option<Span>,
 ) -> Result<()> {
     let since = l.since.timestamp_millis();
-    type Found = (i64, Option<String>, i64, Vec<u8>);
+    type Found = (i64, Option<String>, Vec<u8>);
     let rows: Vec<Found> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT id, sender, first_ms, records FROM messages
+            "SELECT id, sender, records FROM messages
               WHERE queue_id = ?1 AND smtp_relay = ?2 AND instance = ?3 AND last_ms >= ?4",
         )?;
         stmt.query_map(
             params![l.key.queue_id, l.key.host, l.key.instance, since],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?
         .collect::<std::result::Result<_, _>>()?
     };
-    for (id, sender, first_ms, blob) in rows {
-        let entries = Unpacker::new(&blob, first_ms)
+    for (id, sender, blob) in rows {
+        let entries = Unpacker::new(&blob)
             .collect::<std::result::Result<Vec<Entry<'_>>, _>>()
             .map_err(|e| damaged(id, e))?;
         let (before, mut after): (Vec<Entry<'_>>, Vec<Entry<'_>>) =
@@ -290,7 +290,7 @@ impl Packed {
     pub(super) fn of(entries: &[Entry<'_>]) -> Option<Packed> {
         let first_ms = entries.iter().map(|e| e.time_ms).min()?;
         let last_ms = entries.iter().map(|e| e.time_ms).max()?;
-        let mut packer = Packer::new(first_ms);
+        let mut packer = Packer::new();
         for e in entries {
             packer.push(e);
         }
