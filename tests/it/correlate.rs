@@ -449,3 +449,45 @@ Mar  6 10:00:03 relay1 postfix/qmgr[12]: 3C3C3C3C3C: removed
         ],
     );
 }
+
+/// The correlator's records kept as owned `Output`s (a `Vec<Output>` sink) are exactly
+/// the records ingest packs and stores, in the same order, on a real relay's log.
+#[test]
+fn records_kept_as_outputs_are_the_records_ingest_stores() {
+    use smtplog_core::correlate::{Correlator, Limits, Output};
+    use smtplog_core::parse::{Parsed, decode, parse_line};
+    use smtplog_core::timestamp::{YearPolicy, YearResolver};
+
+    let log = include_str!("../fixtures/corpus/kdent__postfix_log_analysis__mail.log");
+    let mut years = YearResolver::new(chrono_tz::UTC, YearPolicy::Starting(2024));
+    let mut correlator = Correlator::new(Limits::default());
+    let mut out: Vec<Output> = Vec::new();
+    for raw in log.split_inclusive('\n') {
+        let line = decode(raw.trim_end_matches('\n').as_bytes());
+        if let Parsed::Entry(entry) = parse_line(&line)
+            && let Some(t) = years.resolve(&entry.header.time)
+        {
+            correlator.feed(t, &entry, &mut out);
+        }
+    }
+    let mut kept = Vec::new();
+    for o in out {
+        match o {
+            Output::Record(r) => kept.push(r),
+            Output::Relink(l) => panic!("this log has no late hops: {l:?}"),
+        }
+    }
+    let mut store = Store::open_in_memory().unwrap();
+    ingest_into(&mut store, &[log], 2024);
+    let stored: Vec<_> = store
+        .all_records()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.record)
+        .collect();
+    assert!(kept.len() > 1000, "{} records", kept.len());
+    assert_eq!(stored.len(), kept.len());
+    for (i, (s, k)) in stored.iter().zip(&kept).enumerate() {
+        assert_eq!(s, k, "record {i}");
+    }
+}
