@@ -424,13 +424,7 @@ mod tests {
             let mut last_offset = None;
             for s in 0..(3 * 3600) {
                 let naive = start + chrono::Duration::seconds(s);
-                let ts = Timestamp::Syslog {
-                    month: naive.month() as u8,
-                    day: naive.day() as u8,
-                    hour: naive.hour() as u8,
-                    minute: naive.minute() as u8,
-                    second: naive.second() as u8,
-                };
+                let ts = syslog_at(naive);
                 let expected = local_to_fixed(zone, naive);
                 assert_eq!(years.resolve(&ts), Some(expected), "{name} {naive}");
                 if last_offset.is_some_and(|o| o != *expected.offset()) {
@@ -445,6 +439,17 @@ mod tests {
         }
     }
 
+    /// `naive` as a classic syslog timestamp (no year).
+    fn syslog_at(naive: NaiveDateTime) -> Timestamp {
+        Timestamp::Syslog {
+            month: naive.month() as u8,
+            day: naive.day() as u8,
+            hour: naive.hour() as u8,
+            minute: naive.minute() as u8,
+            second: naive.second() as u8,
+        }
+    }
+
     #[test]
     fn a_local_hour_across_midnight_utc_and_rfc3339_days_resolve_as_anew() {
         // Asia/Kolkata is UTC+5:30: its local hour 05:00 runs from 23:30 to 00:30 UTC.
@@ -454,13 +459,7 @@ mod tests {
             NaiveDateTime::parse_from_str("2024-12-31 04:59:00", "%Y-%m-%d %H:%M:%S").unwrap();
         for s in 0..(2 * 3600) {
             let naive = start + chrono::Duration::seconds(s);
-            let ts = Timestamp::Syslog {
-                month: naive.month() as u8,
-                day: naive.day() as u8,
-                hour: naive.hour() as u8,
-                minute: naive.minute() as u8,
-                second: naive.second() as u8,
-            };
+            let ts = syslog_at(naive);
             assert_eq!(
                 years.resolve(&ts),
                 Some(local_to_fixed(zone, naive)),
