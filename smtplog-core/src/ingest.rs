@@ -410,7 +410,8 @@ fn stream(
         // Free what the writer has committed, here where it was allocated.
         while to_writer.written.try_recv().is_ok() {}
         let next = rows.next_id();
-        full.packed = Some(std::mem::replace(rows, RowBuilder::new(next)).finish());
+        let room = RowBuilder::with_capacity(next, rows.rows());
+        full.packed = Some(std::mem::replace(rows, room).finish());
         to_writer.next_record.set(next);
         full.changes = correlator.take_changes();
         let (y, m) = years.state();

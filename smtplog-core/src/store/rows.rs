@@ -119,10 +119,23 @@ impl Open {
 impl RowBuilder {
     /// An empty batch whose records take the IDs from `first_id` on.
     pub fn new(first_id: i64) -> RowBuilder {
+        RowBuilder::with_capacity(first_id, 0)
+    }
+
+    /// As [`RowBuilder::new`], with room for `rows` message rows (a batch like the last
+    /// one grows without copying its rows).
+    pub fn with_capacity(first_id: i64, rows: usize) -> RowBuilder {
         RowBuilder {
             first_id,
-            ..RowBuilder::default()
+            count: 0,
+            rows: Vec::with_capacity(rows),
+            last: FxHashMap::with_capacity_and_hasher(rows, Default::default()),
         }
+    }
+
+    /// How many message rows are open.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
     }
 
     /// Adds one record, which takes the next ID.
