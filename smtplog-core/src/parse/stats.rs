@@ -23,7 +23,13 @@ impl KindCounts {
             .position(|(k, _)| std::ptr::eq(*k, kind))
             .or_else(|| self.0.iter().position(|(k, _)| *k == kind));
         match found {
-            Some(i) => self.0[i].1 += n,
+            Some(i) => {
+                self.0[i].1 += n;
+                // Frequent kinds move to the front, so they are found in a step or two.
+                if i > 0 && self.0[i].1 > self.0[i - 1].1 {
+                    self.0.swap(i, i - 1);
+                }
+            }
             None => self.0.push((kind, n)),
         }
     }
