@@ -9,7 +9,6 @@
 //! records of an uninterrupted run.
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::io::{self, BufRead, Cursor, Read};
 use std::sync::mpsc;
 
@@ -150,8 +149,6 @@ struct ToWriter<'a> {
     batches: &'a mpsc::SyncSender<Batch>,
     /// The records of committed batches, coming back to be freed.
     written: &'a mpsc::Receiver<PackedRecords>,
-    /// The ID the next batch's first record takes (the writer checks it).
-    next_record: Cell<i64>,
 }
 
 /// Where a batch gathers what the correlator finds: records packed into message rows,
@@ -187,7 +184,9 @@ pub fn ingest(
     let mut correlator = Correlator::restore(options.limits, store.load_pending()?);
     let mut summary = IngestSummary::default();
     let plans = plan(store, inputs, options)?;
-    let next_record = store.next_record()?;
+    // Records are packed into message rows as the correlator makes them, across inputs;
+    // the writer checks that their IDs follow the stored ones.
+    let mut rows = RowBuilder::new(store.next_record()?);
     let written = std::thread::scope(|scope| -> Result<u64, IngestError> {
         let (tx, rx) = mpsc::sync_channel::<Batch>(2);
         // Written records go back to this thread, which allocated them, to be freed:
@@ -224,7 +223,6 @@ pub fn ingest(
         let to_writer = ToWriter {
             batches: &tx,
             written: &back,
-            next_record: Cell::new(next_record),
         };
         let mut streamed = Ok(());
         for plan in plans {
@@ -234,6 +232,7 @@ pub fn ingest(
                 options,
                 progress,
                 &mut summary,
+                &mut rows,
                 &to_writer,
             ) {
                 Ok(one) => summary.inputs.push(one),
@@ -362,6 +361,7 @@ fn stream(
     options: &IngestOptions,
     progress: &mut dyn Progress,
     summary: &mut IngestSummary,
+    rows: &mut RowBuilder,
     to_writer: &ToWriter<'_>,
 ) -> Result<InputSummary, IngestError> {
     let name = plan.name;
@@ -395,8 +395,6 @@ fn stream(
 
     let closed = || IngestError::Store(StoreError::WriterStopped);
     let mut batch = Batch::default();
-    // The correlator's records are packed into message rows as they come.
-    let mut rows = RowBuilder::new(to_writer.next_record.get());
     let mut pending_lines = 0usize;
     let complete = plan.complete;
     let mut read = 0u64;
@@ -409,10 +407,8 @@ fn stream(
         let mut full = std::mem::take(batch);
         // Free what the writer has committed, here where it was allocated.
         while to_writer.written.try_recv().is_ok() {}
-        let next = rows.next_id();
-        let room = RowBuilder::with_capacity(next, rows.rows());
+        let room = RowBuilder::with_capacity(rows.next_id(), rows.rows());
         full.packed = Some(std::mem::replace(rows, room).finish());
-        to_writer.next_record.set(next);
         full.changes = correlator.take_changes();
         let (y, m) = years.state();
         let mut s = src.clone();
@@ -441,7 +437,7 @@ fn stream(
             match years.resolve(&entry.header.time) {
                 Some(time) => {
                     let mut sink = Collect {
-                        rows: &mut rows,
+                        rows: &mut *rows,
                         relinks: &mut batch.relinks,
                     };
                     correlator.feed(time, entry, &mut sink);
@@ -456,7 +452,7 @@ fn stream(
         pending_lines += 1;
         if pending_lines >= options.batch_lines {
             pending_lines = 0;
-            send(&mut batch, &mut rows, correlator, &src, &years)?;
+            send(&mut batch, rows, correlator, &src, &years)?;
             progress.advance(read);
         }
         Ok::<(), IngestError>(())
@@ -466,12 +462,12 @@ fn stream(
         Err(IngestError::Read { source, .. }) => {
             // A read error (a truncated gzip stream, a failing disk) ends this input: the
             // complete lines before it are stored, and the error is reported.
-            send(&mut batch, &mut rows, correlator, &src, &years)?;
+            send(&mut batch, rows, correlator, &src, &years)?;
             return Err(read_err(source));
         }
         Err(e) => return Err(e),
     }
-    send(&mut batch, &mut rows, correlator, &src, &years)?;
+    send(&mut batch, rows, correlator, &src, &years)?;
     progress.advance(read);
     result.bytes = read;
     Ok(result)

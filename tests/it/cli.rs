@@ -2,25 +2,14 @@
 //! output shapes and exit codes (0 ok, 1 refused or nothing found, 2 error).
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use crate::ingest::smtplog_bin;
+use crate::ingest::cli;
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/sample.log");
 
-fn smtplog(db: &Path, args: &[&str]) -> Output {
-    Command::new(smtplog_bin())
-        .arg("--db")
-        .arg(db)
-        .args(["--tz", "Asia/Taipei"])
-        .args(args)
-        .output()
-        .expect("run smtplog")
-}
-
 fn sample_db(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("cli.db");
-    let out = smtplog(&db, &["ingest", "--year", "2026", SAMPLE]);
+    let out = cli(&db, &["ingest", "--year", "2026", SAMPLE]);
     assert!(
         out.status.success(),
         "{}",
@@ -44,7 +33,7 @@ fn stats_and_query_agree_and_refuse_a_reversed_range() {
 
     let mut args = vec!["stats", "--json"];
     args.extend(range);
-    let out = smtplog(&db, &args);
+    let out = cli(&db, &args);
     assert!(out.status.success());
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats["schema"], 1);
@@ -53,7 +42,7 @@ fn stats_and_query_agree_and_refuse_a_reversed_range() {
 
     let mut args = vec!["query", "--format", "json"];
     args.extend(range);
-    let out = smtplog(&db, &args);
+    let out = cli(&db, &args);
     assert!(out.status.success());
     let query: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(query["total"], stats["total"]);
@@ -67,12 +56,12 @@ fn stats_and_query_agree_and_refuse_a_reversed_range() {
     for format in ["text", "html", "csv", "csv-daily"] {
         let mut args = vec!["query", "--format", format, "--lang", "en"];
         args.extend(range);
-        let out = smtplog(&db, &args);
+        let out = cli(&db, &args);
         assert!(out.status.success(), "{format}");
         assert!(!out.stdout.is_empty(), "{format}");
     }
 
-    let out = smtplog(
+    let out = cli(
         &db,
         &[
             "query",
@@ -88,7 +77,7 @@ fn stats_and_query_agree_and_refuse_a_reversed_range() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("before it begins"));
 
     let missing = dir.path().join("missing.db");
-    let out = smtplog(
+    let out = cli(
         &missing,
         &[
             "stats",
@@ -108,7 +97,7 @@ fn stats_and_query_agree_and_refuse_a_reversed_range() {
 fn trace_shows_a_stored_message_and_exits_1_for_an_unknown_id() {
     let dir = tempfile::tempdir().unwrap();
     let db = sample_db(dir.path());
-    let out = smtplog(
+    let out = cli(
         &db,
         &[
             "query",
@@ -126,7 +115,7 @@ fn trace_shows_a_stored_message_and_exits_1_for_an_unknown_id() {
     let record = &query["records"][1];
     let queue_id = record["queue_id"].as_str().unwrap();
 
-    let out = smtplog(&db, &["trace", queue_id]);
+    let out = cli(&db, &["trace", queue_id]);
     assert!(
         out.status.success(),
         "{}",
@@ -136,6 +125,6 @@ fn trace_shows_a_stored_message_and_exits_1_for_an_unknown_id() {
     assert!(text.contains(queue_id));
     assert!(text.contains(record["recipient"].as_str().unwrap()));
 
-    let out = smtplog(&db, &["trace", "ABCDEF0123456"]);
+    let out = cli(&db, &["trace", "ABCDEF0123456"]);
     assert_eq!(out.status.code(), Some(1));
 }

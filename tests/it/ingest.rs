@@ -228,7 +228,8 @@ Mar  1 10:00:04 relay1 postfix/qmgr[12]: 2A2B3C4D5E: from=<carol@example.edu>, s
     assert_eq!(sum("nobody@example.edu"), 0);
 }
 
-fn cli(db: &Path, args: &[&str]) -> std::process::Output {
+/// Runs `smtplog` on `db` in Asia/Taipei.
+pub(crate) fn cli(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(smtplog_bin())
         .arg("--db")
         .arg(db)

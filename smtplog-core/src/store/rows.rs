@@ -52,15 +52,20 @@ pub(super) struct MessageRow {
 }
 
 impl PackedRecords {
-    /// Packs `records` (emptied, its capacity kept), which take the IDs from `first_id`
-    /// on in their order.
-    pub fn pack(records: &mut Vec<Record>, first_id: i64) -> PackedRecords {
+    /// Packs `records`, which take the IDs from `first_id` on in their order.
+    pub fn of(records: &[Record], first_id: i64) -> PackedRecords {
         let mut rows = RowBuilder::new(first_id);
-        for r in records.iter() {
+        for r in records {
             rows.push(&r.view());
         }
-        records.clear();
         rows.finish()
+    }
+
+    /// As [`PackedRecords::of`], leaving `records` empty with its capacity.
+    pub fn pack(records: &mut Vec<Record>, first_id: i64) -> PackedRecords {
+        let packed = PackedRecords::of(records, first_id);
+        records.clear();
+        packed
     }
 
     /// How many records.
@@ -112,8 +117,14 @@ impl Open {
     /// Whether a record at `ms` may join without the row growing past its limits.
     fn takes(&self, ms: i64) -> bool {
         let m = &self.row;
-        m.count < MAX_RECORDS && ms.max(m.last_ms).saturating_sub(ms.min(m.first_ms)) <= MAX_SPAN_MS
+        takes(m.count, m.first_ms, m.last_ms, ms)
     }
+}
+
+/// Whether a row of `count` records logged in `[first_ms, last_ms]` may take one more,
+/// logged at `ms`, within [`MAX_RECORDS`] and [`MAX_SPAN_MS`].
+pub(super) fn takes(count: usize, first_ms: i64, last_ms: i64, ms: i64) -> bool {
+    count < MAX_RECORDS && ms.max(last_ms).saturating_sub(ms.min(first_ms)) <= MAX_SPAN_MS
 }
 
 impl RowBuilder {

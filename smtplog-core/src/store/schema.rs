@@ -3,9 +3,9 @@
 
 use rusqlite::{Connection, Transaction, params};
 
-use super::pack::{Entry, Packer};
-use super::rows::{MAX_RECORDS, MAX_SPAN_MS};
-use super::write::INSERT_MESSAGE;
+use super::pack::Entry;
+use super::rows::takes;
+use super::write::{INSERT_MESSAGE, Packed};
 use super::{Result, StoreError, status_of};
 
 /// One migration: SQL, or SQL around a step that needs Rust (packing records).
@@ -255,18 +255,13 @@ fn pack_records(tx: &Transaction<'_>) -> Result<()> {
         while start < entries.len() {
             let (mut lo, mut hi) = (entries[start].time_ms, entries[start].time_ms);
             let mut end = start + 1;
-            while end < entries.len() && end - start < MAX_RECORDS {
-                let ms = entries[end].time_ms;
-                if ms.max(hi).saturating_sub(ms.min(lo)) > MAX_SPAN_MS {
-                    break;
-                }
-                (lo, hi) = (lo.min(ms), hi.max(ms));
+            while end < entries.len() && takes(end - start, lo, hi, entries[end].time_ms) {
+                (lo, hi) = (lo.min(entries[end].time_ms), hi.max(entries[end].time_ms));
                 end += 1;
             }
-            let mut packer = Packer::new();
-            for e in &entries[start..end] {
-                packer.push(e);
-            }
+            let Some(row) = Packed::of(&entries[start..end]) else {
+                break;
+            };
             insert.execute(params![
                 c.0,
                 c.1,
@@ -278,10 +273,10 @@ fn pack_records(tx: &Transaction<'_>) -> Result<()> {
                 c.7,
                 c.8,
                 c.9,
-                lo,
-                hi,
-                (end - start) as i64,
-                packer.finish()
+                row.first_ms,
+                row.last_ms,
+                row.count,
+                row.blob
             ])?;
             start = end;
         }

@@ -124,19 +124,18 @@ fn write_records(
     batch: &Batch,
     span: &mut Option<Span>,
 ) -> Result<()> {
-    let packed_here;
-    let packed = match &batch.packed {
-        Some(p) => p,
-        None if batch.records.is_empty() => return Ok(()),
-        None => {
-            packed_here = PackedRecords::pack(&mut batch.records.clone(), next_record(tx)?);
-            &packed_here
-        }
-    };
-    if packed.is_empty() {
+    if batch.records.is_empty() && batch.packed.as_ref().is_none_or(PackedRecords::is_empty) {
         return Ok(());
     }
     let expected = next_record(tx)?;
+    let packed_here;
+    let packed = match &batch.packed {
+        Some(p) => p,
+        None => {
+            packed_here = PackedRecords::of(&batch.records, expected);
+            &packed_here
+        }
+    };
     if packed.first_id != expected {
         return Err(StoreError::RecordIds {
             expected,
@@ -145,14 +144,8 @@ fn write_records(
     }
     let mut insert = tx.prepare_cached(INSERT_MESSAGE)?;
     for row in &packed.rows {
-        let owner = match &row.sender {
-            Some(a) => Some(address_id(tx, &mut known.addresses, a)?),
-            None => None,
-        };
-        let sasl_owner = match &row.sasl_login {
-            Some(a) => Some(address_id(tx, &mut known.addresses, a)?),
-            None => None,
-        };
+        let owner = owner_id(tx, known, row.sender.as_deref())?;
+        let sasl_owner = owner_id(tx, known, row.sasl_login.as_deref())?;
         insert.execute(params![
             row.smtp_relay,
             row.instance,
@@ -223,10 +216,8 @@ fn relink(
         let Some(after_rows) = Packed::of(&after) else {
             continue;
         };
-        let sasl_owner = match owner_of_login(sender.as_deref(), l.sasl_user.as_deref()) {
-            Some(a) => Some(address_id(tx, &mut known.addresses, &a)?),
-            None => None,
-        };
+        let login = owner_of_login(sender.as_deref(), l.sasl_user.as_deref());
+        let sasl_owner = owner_id(tx, known, login.as_deref())?;
         match Packed::of(&before) {
             // Only the hop's records: the row changes in place.
             None => {
@@ -317,6 +308,13 @@ impl Packed {
         ])?;
         Ok(())
     }
+}
+
+/// The address ID of an owner, if there is one.
+fn owner_id(tx: &Transaction<'_>, known: &mut Known, owner: Option<&str>) -> Result<Option<i64>> {
+    owner
+        .map(|a| address_id(tx, &mut known.addresses, a))
+        .transpose()
 }
 
 /// The row ID of `address` in `addresses`, added when new; `cache` holds those known.
