@@ -53,6 +53,91 @@ pub struct Line<'a> {
     pub terminated: bool,
 }
 
+/// Complete lines read together from one buffer: `bytes` is empty or ends with `\n`.
+#[derive(Clone, Copy, Debug)]
+pub struct Run<'a> {
+    bytes: &'a [u8],
+    /// The bytes as text, when they are valid UTF-8.
+    text: Option<&'a str>,
+    nul_free: bool,
+    max: usize,
+}
+
+impl<'a> Run<'a> {
+    fn of(bytes: &'a [u8], max: usize) -> Self {
+        Run {
+            bytes,
+            // simdutf8 checks valid text several times faster than `std::str::from_utf8`;
+            // checking a run at once costs a fraction of checking each of its lines, which
+            // pays the searches' setup on every call.
+            text: simdutf8::basic::from_utf8(bytes).ok(),
+            nul_free: memchr::memchr(0, bytes).is_none(),
+            max,
+        }
+    }
+
+    /// The run's bytes: complete lines, each with its `\n`.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The run as text, when it is valid UTF-8.
+    pub fn text(&self) -> Option<&'a str> {
+        self.text
+    }
+
+    /// True when the run holds no NUL byte.
+    pub fn nul_free(&self) -> bool {
+        self.nul_free
+    }
+
+    /// The run's lines, in order.
+    pub fn lines(self) -> RunLines<'a> {
+        RunLines { run: self, at: 0 }
+    }
+}
+
+/// The lines of a [`Run`].
+pub struct RunLines<'a> {
+    run: Run<'a>,
+    at: usize,
+}
+
+impl<'a> Iterator for RunLines<'a> {
+    type Item = Line<'a>;
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        let run = &self.run;
+        let start = self.at;
+        let end = start + memchr::memchr(b'\n', &run.bytes[start..])?;
+        self.at = end + 1;
+        let whole = &run.bytes[start..end];
+        let long = whole.len() > run.max;
+        let text = match run.text {
+            Some(t) if !long => Some(&t[start..end]),
+            _ => None,
+        };
+        Some(Line {
+            bytes: &whole[..whole.len().min(run.max)],
+            text,
+            nul_free: run.nul_free,
+            too_long: long,
+            raw_len: whole.len() + 1,
+            terminated: true,
+        })
+    }
+}
+
+/// Lines as read: a run of complete lines of one buffer, or one line on its own (a line
+/// that spans buffers, or a last line without `\n`).
+#[derive(Clone, Copy, Debug)]
+pub enum Piece<'a> {
+    /// Complete lines of one buffer.
+    Run(Run<'a>),
+    /// One line assembled from several buffers, or the last line.
+    Line(Line<'a>),
+}
+
 /// Calls `each` with every line of `input`, as raw bytes. A final line without a newline
 /// is passed too, with `terminated` false. Lines longer than `max` bytes are passed cut to
 /// `max` bytes with `too_long` set; the rest of such a line is discarded without being held
@@ -61,6 +146,23 @@ pub fn for_each_line<R, E>(
     input: &mut R,
     max: usize,
     mut each: impl FnMut(Line<'_>) -> Result<(), E>,
+) -> Result<(), E>
+where
+    R: BufRead + ?Sized,
+    E: From<io::Error>,
+{
+    for_each_piece(input, max, |piece| match piece {
+        Piece::Run(run) => run.lines().try_for_each(&mut each),
+        Piece::Line(line) => each(line),
+    })
+}
+
+/// [`for_each_line`], passing the lines of each buffer together: every complete line of a
+/// buffer in one [`Run`], in order, and each line that spans buffers on its own.
+pub fn for_each_piece<R, E>(
+    input: &mut R,
+    max: usize,
+    mut each: impl FnMut(Piece<'_>) -> Result<(), E>,
 ) -> Result<(), E>
 where
     R: BufRead + ?Sized,
@@ -77,86 +179,113 @@ where
         };
         if buf.is_empty() {
             if raw > 0 {
-                each(Line {
+                each(Piece::Line(Line {
                     bytes: &line,
                     text: None,
                     nul_free: false,
                     too_long,
                     raw_len: raw,
                     terminated: false,
-                })?;
+                }))?;
             }
             return Ok(());
         }
-        let mut start = 0;
         let len = buf.len();
-        let checked = Checked::of(buf);
-        while start < len {
-            match memchr::memchr(b'\n', &buf[start..]) {
-                Some(p) => {
-                    let end = start + p;
-                    if raw == 0 {
-                        let whole = &buf[start..end];
-                        let long = whole.len() > max;
-                        // A `\n` is a character boundary, so the checked text slices here.
-                        let text = match checked.text {
-                            Some(t) if !long => Some(&t[start..end]),
-                            _ => None,
-                        };
-                        each(Line {
-                            bytes: &whole[..whole.len().min(max)],
-                            text,
-                            nul_free: checked.nul_free,
-                            too_long: long,
-                            raw_len: whole.len() + 1,
-                            terminated: true,
-                        })?;
-                    } else {
-                        append(&mut line, &buf[start..end], max, &mut too_long);
-                        each(Line {
-                            bytes: &line,
-                            text: None,
-                            nul_free: false,
-                            too_long,
-                            raw_len: raw + (end - start) + 1,
-                            terminated: true,
-                        })?;
-                        line.clear();
-                        raw = 0;
-                        too_long = false;
-                    }
-                    start = end + 1;
-                }
-                None => {
-                    append(&mut line, &buf[start..], max, &mut too_long);
-                    raw += len - start;
-                    start = len;
-                }
-            }
+        let mut start = 0;
+        if raw > 0 {
+            // The first `\n` ends the line begun in earlier buffers.
+            let Some(p) = memchr::memchr(b'\n', buf) else {
+                append(&mut line, buf, max, &mut too_long);
+                raw += len;
+                input.consume(len);
+                continue;
+            };
+            append(&mut line, &buf[..p], max, &mut too_long);
+            each(Piece::Line(Line {
+                bytes: &line,
+                text: None,
+                nul_free: false,
+                too_long,
+                raw_len: raw + p + 1,
+                terminated: true,
+            }))?;
+            line.clear();
+            raw = 0;
+            too_long = false;
+            start = p + 1;
+        }
+        let end = memchr::memrchr(b'\n', &buf[start..]).map_or(start, |nl| start + nl + 1);
+        if end > start {
+            each(Piece::Run(Run::of(&buf[start..end], max)))?;
+        }
+        if end < len {
+            append(&mut line, &buf[end..], max, &mut too_long);
+            raw = len - end;
         }
         input.consume(len);
     }
 }
 
-/// What one search of a buffer's complete lines (up to its last `\n`) found: checking
-/// a whole buffer at once costs a fraction of checking each of its lines, which pays
-/// the searches' setup on every call.
-struct Checked<'a> {
-    /// The complete lines as text, when they are valid UTF-8.
-    text: Option<&'a str>,
-    /// True when they hold no NUL byte.
-    nul_free: bool,
+/// A reader that fills its whole buffer before passing it on (short reads, as a
+/// decompressor gives, are joined), so that lines come in runs of about the buffer's size.
+/// A read error after some bytes is kept until those bytes are consumed.
+pub struct Filled<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+    error: Option<io::Error>,
 }
 
-impl<'a> Checked<'a> {
-    fn of(buf: &'a [u8]) -> Self {
-        let end = memchr::memrchr(b'\n', buf).map_or(0, |nl| nl + 1);
-        let lines = &buf[..end];
-        Checked {
-            // simdutf8 checks valid text several times faster than `std::str::from_utf8`.
-            text: simdutf8::basic::from_utf8(lines).ok(),
-            nul_free: memchr::memchr(0, lines).is_none(),
+impl<R: Read> Filled<R> {
+    /// Reads `inner` in pieces of `capacity` bytes.
+    pub fn new(inner: R, capacity: usize) -> Self {
+        Filled {
+            inner,
+            buf: vec![0; capacity.max(1)].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            error: None,
         }
+    }
+}
+
+impl<R: Read> Read for Filled<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let buf = self.fill_buf()?;
+        let n = buf.len().min(out.len());
+        out[..n].copy_from_slice(&buf[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Filled<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.end {
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+            self.pos = 0;
+            self.end = 0;
+            while self.end < self.buf.len() {
+                match self.inner.read(&mut self.buf[self.end..]) {
+                    Ok(0) => break,
+                    Ok(n) => self.end += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if self.end == 0 => return Err(e),
+                    Err(e) => {
+                        self.error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.end);
     }
 }
 

@@ -8,20 +8,18 @@
 //! one transaction: a run killed at any instant and run again ends with exactly the
 //! records of an uninterrupted run.
 
-use std::borrow::Cow;
 use std::io::{self, BufRead, Cursor, Read};
 use std::sync::mpsc;
 
 use chrono_tz::Tz;
 
 use crate::correlate::{CorrelateStats, Correlator, Limits, Relink, Sink};
-use crate::parse::{
-    MAX_LINE, Malformed, ParseStats, Parsed, decode, parse_line, parse_line_without_nul,
-};
+use crate::parse::{ParseStats, Parsed};
 use crate::record::RecordRef;
-use crate::source::{self, Line};
 use crate::store::{Batch, HEAD_LEN, PackedRecords, RowBuilder, Source, Store, StoreError};
 use crate::timestamp::{YearPolicy, YearResolver};
+
+mod ahead;
 
 /// Errors of an ingest run.
 #[derive(Debug, thiserror::Error)]
@@ -371,7 +369,7 @@ fn stream(
         lines: 0,
         bytes: 0,
     };
-    let Some(mut src) = plan.source else {
+    let Some(src) = plan.source else {
         return Ok(result);
     };
     let read_err = |e: io::Error| IngestError::Read {
@@ -387,90 +385,138 @@ fn stream(
             return Ok(result);
         }
     }
-    let mut years = match src.year {
+    let years = match src.year {
         Some(y) => YearResolver::resume(options.zone, plan.policy, y, src.last_month),
         None => YearResolver::new(options.zone, plan.policy),
     };
     progress.start(&name);
 
-    let closed = || IngestError::Store(StoreError::WriterStopped);
-    let mut batch = Batch::default();
-    let mut pending_lines = 0usize;
-    let complete = plan.complete;
-    let mut read = 0u64;
-    let send = |batch: &mut Batch,
-                rows: &mut RowBuilder,
-                correlator: &mut Correlator,
-                src: &Source,
-                years: &YearResolver|
-     -> Result<(), IngestError> {
-        let mut full = std::mem::take(batch);
+    let mut reading = Reading {
+        correlator,
+        options,
+        summary,
+        rows,
+        to_writer,
+        years,
+        batch: Batch::default(),
+        pending_lines: 0,
+        src,
+        read: 0,
+        lines: 0,
+    };
+    // A second thread reads and parses ahead, block by block; this one takes the blocks
+    // in order.
+    let samples = reading.summary.parse.samples_kept;
+    let (taken, ahead) = std::thread::scope(|scope| {
+        let (blocks_tx, blocks) = mpsc::sync_channel::<ahead::Block>(ahead::AHEAD);
+        let (spent, spent_rx) = mpsc::channel::<ahead::Block>();
+        let ahead = scope.spawn(move || {
+            ahead::read_ahead(
+                &mut content,
+                ahead::BLOCK_BYTES,
+                plan.complete,
+                samples,
+                blocks_tx,
+                spent_rx,
+            )
+        });
+        let taken = blocks.iter().try_for_each(|block| {
+            for (raw_len, parsed) in &block.borrow_dependent().lines {
+                reading.take(*raw_len, parsed, progress)?;
+            }
+            // Back to the reading thread, to be freed there.
+            let _ = spent.send(block);
+            Ok::<(), IngestError>(())
+        });
+        // A failed batch stops the reading: its blocks have nowhere to go.
+        drop(blocks);
+        let ahead = ahead
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (taken, ahead)
+    });
+    taken?;
+    let (parsed, read) = ahead;
+    reading.summary.parse += &parsed;
+    // A read error (a truncated gzip stream, a failing disk) ends this input: the complete
+    // lines before it are stored, and the error is reported.
+    reading.send()?;
+    read.map_err(read_err)?;
+    progress.advance(reading.read);
+    result.lines = reading.lines;
+    result.bytes = reading.read;
+    Ok(result)
+}
+
+/// One input being read: what a parsed line goes through (the year resolver, the
+/// correlator) and where its results gather until they are sent as a batch.
+struct Reading<'r, 'w> {
+    correlator: &'r mut Correlator,
+    options: &'r IngestOptions,
+    summary: &'r mut IngestSummary,
+    rows: &'r mut RowBuilder,
+    to_writer: &'r ToWriter<'w>,
+    years: YearResolver,
+    batch: Batch,
+    pending_lines: usize,
+    src: Source,
+    read: u64,
+    lines: u64,
+}
+
+impl Reading<'_, '_> {
+    /// Takes one parsed line of `raw_len` bytes: resolves its time, correlates it, and
+    /// sends the batch when it is full.
+    fn take(
+        &mut self,
+        raw_len: usize,
+        parsed: &Parsed<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<(), IngestError> {
+        if let Parsed::Entry(entry) = parsed {
+            match self.years.resolve(&entry.header.time) {
+                Some(time) => {
+                    let mut sink = Collect {
+                        rows: &mut *self.rows,
+                        relinks: &mut self.batch.relinks,
+                    };
+                    self.correlator.feed(time, entry, &mut sink);
+                }
+                None => self.summary.bad_time += 1,
+            }
+        }
+        self.src.offset += raw_len as u64;
+        self.src.lines += 1;
+        self.read += raw_len as u64;
+        self.lines += 1;
+        self.pending_lines += 1;
+        if self.pending_lines >= self.options.batch_lines {
+            self.pending_lines = 0;
+            self.send()?;
+            progress.advance(self.read);
+        }
+        Ok(())
+    }
+
+    /// Sends what the batch gathered, with the correlator's changed state and the input's
+    /// position, to the writer.
+    fn send(&mut self) -> Result<(), IngestError> {
+        let mut full = std::mem::take(&mut self.batch);
         // Free what the writer has committed, here where it was allocated.
-        while to_writer.written.try_recv().is_ok() {}
-        let room = RowBuilder::with_capacity(rows.next_id(), rows.rows());
-        full.packed = Some(std::mem::replace(rows, room).finish());
-        full.changes = correlator.take_changes();
-        let (y, m) = years.state();
-        let mut s = src.clone();
+        while self.to_writer.written.try_recv().is_ok() {}
+        let room = RowBuilder::with_capacity(self.rows.next_id(), self.rows.rows());
+        full.packed = Some(std::mem::replace(self.rows, room).finish());
+        full.changes = self.correlator.take_changes();
+        let (y, m) = self.years.state();
+        let mut s = self.src.clone();
         s.year = Some(y);
         s.last_month = m;
         full.source = Some(s);
-        to_writer.batches.send(full).map_err(|_| closed())
-    };
-    let streamed = source::for_each_line(&mut content, MAX_LINE, |line: Line<'_>| {
-        if !line.terminated && !complete {
-            return Ok(());
-        }
-        let text = match line.text {
-            Some(checked) => Cow::Borrowed(checked),
-            None => decode(line.bytes),
-        };
-        let parsed = if line.too_long {
-            Parsed::Malformed(Malformed::TooLong)
-        } else if line.nul_free {
-            parse_line_without_nul(&text)
-        } else {
-            parse_line(&text)
-        };
-        summary.parse.record(&text, &parsed);
-        if let Parsed::Entry(entry) = &parsed {
-            match years.resolve(&entry.header.time) {
-                Some(time) => {
-                    let mut sink = Collect {
-                        rows: &mut *rows,
-                        relinks: &mut batch.relinks,
-                    };
-                    correlator.feed(time, entry, &mut sink);
-                }
-                None => summary.bad_time += 1,
-            }
-        }
-        src.offset += line.raw_len as u64;
-        src.lines += 1;
-        read += line.raw_len as u64;
-        result.lines += 1;
-        pending_lines += 1;
-        if pending_lines >= options.batch_lines {
-            pending_lines = 0;
-            send(&mut batch, rows, correlator, &src, &years)?;
-            progress.advance(read);
-        }
-        Ok::<(), IngestError>(())
-    });
-    match streamed {
-        Ok(()) => {}
-        Err(IngestError::Read { source, .. }) => {
-            // A read error (a truncated gzip stream, a failing disk) ends this input: the
-            // complete lines before it are stored, and the error is reported.
-            send(&mut batch, rows, correlator, &src, &years)?;
-            return Err(read_err(source));
-        }
-        Err(e) => return Err(e),
+        self.to_writer
+            .batches
+            .send(full)
+            .map_err(|_| IngestError::Store(StoreError::WriterStopped))
     }
-    send(&mut batch, rows, correlator, &src, &years)?;
-    progress.advance(read);
-    result.bytes = read;
-    Ok(result)
 }
 
 impl From<io::Error> for IngestError {
