@@ -415,4 +415,91 @@ mod tests {
         .unwrap();
         assert_eq!(got, vec![b"one".to_vec(), b"two".to_vec()]);
     }
+
+    /// Gives at most `step` bytes a read, then fails once `fail` is reached.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+        fail: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.data.is_empty() && self.fail {
+                self.fail = false;
+                return Err(io::Error::other("disk gone"));
+            }
+            let n = self.data.len().min(out.len()).min(self.step);
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn filled_joins_short_reads_and_keeps_an_error_until_the_bytes_before_it_are_taken() {
+        let data = b"0123456789abcdef";
+        let mut r = Filled::new(
+            Trickle {
+                data,
+                step: 3,
+                fail: true,
+            },
+            10,
+        );
+        assert_eq!(r.fill_buf().unwrap(), b"0123456789");
+        r.consume(4);
+        assert_eq!(r.fill_buf().unwrap(), b"456789");
+        r.consume(6);
+        // The last bytes before the error come first; then the error; then the end.
+        assert_eq!(r.fill_buf().unwrap(), b"abcdef");
+        r.consume(6);
+        assert_eq!(r.fill_buf().unwrap_err().to_string(), "disk gone");
+        assert_eq!(r.fill_buf().unwrap(), b"");
+        let mut all = Vec::new();
+        let mut again = Filled::new(
+            Trickle {
+                data,
+                step: 5,
+                fail: false,
+            },
+            4,
+        );
+        again.read_to_end(&mut all).unwrap();
+        assert_eq!(all, data);
+    }
+
+    #[test]
+    fn a_buffer_s_complete_lines_come_as_one_run_and_a_line_across_buffers_alone() {
+        let mut r = io::BufReader::with_capacity(8, &b"ab\ncd\nefghij\nk\nlast"[..]);
+        let mut got = Vec::new();
+        for_each_piece::<_, io::Error>(&mut r, 100, |piece| {
+            got.push(match piece {
+                Piece::Run(run) => {
+                    let lines: Vec<String> = run
+                        .lines()
+                        .map(|l| String::from_utf8_lossy(l.bytes).into_owned())
+                        .collect();
+                    format!("run {}", lines.join(","))
+                }
+                Piece::Line(line) => format!(
+                    "line {} {} {}",
+                    String::from_utf8_lossy(line.bytes),
+                    line.raw_len,
+                    line.terminated
+                ),
+            });
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                "run ab,cd",
+                "line efghij 7 true",
+                "run k",
+                "line last 4 false"
+            ]
+        );
+    }
 }
