@@ -171,8 +171,9 @@ const GROUP_MAX: usize = 8;
 
 /// Ingests `inputs` (in the order given) into `store`.
 ///
-/// Reading, parsing and correlating run on the calling thread; committing batches to
-/// SQLite runs on a second thread, so the two overlap.
+/// Three threads overlap: one reads and parses each input ahead, a block at a time
+/// (`ahead.rs`); the calling thread resolves times, correlates and packs records into
+/// batches; a third commits the batches to SQLite.
 pub fn ingest(
     store: &mut Store,
     inputs: Vec<Input>,
@@ -424,7 +425,7 @@ fn stream(
             for (raw_len, parsed) in &block.borrow_dependent().lines {
                 reading.take(*raw_len, parsed, progress)?;
             }
-            // Back to the reading thread, to be freed there.
+            // Back to the parsing thread, to be freed there.
             let _ = spent.send(block);
             Ok::<(), IngestError>(())
         });

@@ -1,5 +1,5 @@
 //! A batch's records grouped into message rows and packed (`pack.rs`), ready to insert.
-//! Pure: ingest does it on the reading thread as the correlator makes each record (its
+//! Pure: ingest does it on its correlating thread as the correlator makes each record (its
 //! texts are copied straight into the row's blob, nothing else is allocated per
 //! record), so the writer thread only inserts rows.
 //!
