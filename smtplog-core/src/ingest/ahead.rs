@@ -3,7 +3,6 @@
 //! correlates them. A [`Block`] owns its text together with the lines parsed from it
 //! (which borrow that text), so it can go from one thread to the other.
 
-use std::borrow::Cow;
 use std::io::{self, BufRead};
 use std::sync::mpsc;
 
@@ -37,6 +36,15 @@ struct Read {
     raw_len: usize,
     /// Longer than [`MAX_LINE`].
     too_long: bool,
+}
+
+impl Read {
+    fn of(line: &source::Line<'_>) -> Self {
+        Read {
+            raw_len: line.raw_len,
+            too_long: line.too_long,
+        }
+    }
 }
 
 impl Text {
@@ -99,34 +107,26 @@ pub(super) fn read_ahead(
             Err(_) => Text::default(),
         };
         match piece {
-            Piece::Run(run) => match run.text() {
-                Some(valid) => {
-                    text.text.push_str(valid);
-                    text.nul_free = run.nul_free();
+            Piece::Run(run) => {
+                text.nul_free = run.nul_free();
+                match run.text() {
+                    Some(valid) => text.text.push_str(valid),
+                    None => {
+                        // Invalid UTF-8 becomes U+FFFD; a `\n` is never part of an invalid
+                        // sequence, so the lines decode one by one as they do together.
+                        text.text.push_str(&String::from_utf8_lossy(run.bytes()));
+                        text.read.extend(run.lines().map(|line| Read::of(&line)));
+                    }
                 }
-                None => {
-                    // Invalid UTF-8 becomes U+FFFD; a `\n` is never part of an invalid
-                    // sequence, so the lines decode one by one as they do together.
-                    text.text.push_str(&String::from_utf8_lossy(run.bytes()));
-                    text.nul_free = run.nul_free();
-                    text.read.extend(run.lines().map(|line| Read {
-                        raw_len: line.raw_len,
-                        too_long: line.too_long,
-                    }));
-                }
-            },
+            }
             Piece::Line(line) if !line.terminated && !complete => return Ok(()),
             Piece::Line(line) => {
                 // One line assembled across reads: no `\n` inside, maybe cut, not searched
                 // for NUL.
-                let decoded: Cow<'_, str> = decode(line.bytes);
-                text.text.push_str(&decoded);
+                text.text.push_str(&decode(line.bytes));
                 text.text.push('\n');
                 text.nul_free = false;
-                text.read.push(Read {
-                    raw_len: line.raw_len,
-                    too_long: line.too_long,
-                });
+                text.read.push(Read::of(&line));
             }
         }
         let block = Block::new(text, |text| parse(text, &mut stats));

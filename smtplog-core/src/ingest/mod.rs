@@ -401,9 +401,8 @@ fn stream(
         years,
         batch: Batch::default(),
         pending_lines: 0,
+        from: (src.offset, src.lines),
         src,
-        read: 0,
-        lines: 0,
     };
     // A second thread reads and parses ahead, block by block; this one takes the blocks
     // in order.
@@ -443,9 +442,9 @@ fn stream(
     // lines before it are stored, and the error is reported.
     reading.send()?;
     read.map_err(read_err)?;
-    progress.advance(reading.read);
-    result.lines = reading.lines;
-    result.bytes = reading.read;
+    progress.advance(reading.read());
+    result.lines = reading.src.lines - reading.from.1;
+    result.bytes = reading.read();
     Ok(result)
 }
 
@@ -460,9 +459,10 @@ struct Reading<'r, 'w> {
     years: YearResolver,
     batch: Batch,
     pending_lines: usize,
+    /// The input's position: bytes and lines read, in all runs.
     src: Source,
-    read: u64,
-    lines: u64,
+    /// Where this run started reading it.
+    from: (u64, u64),
 }
 
 impl Reading<'_, '_> {
@@ -488,15 +488,18 @@ impl Reading<'_, '_> {
         }
         self.src.offset += raw_len as u64;
         self.src.lines += 1;
-        self.read += raw_len as u64;
-        self.lines += 1;
         self.pending_lines += 1;
         if self.pending_lines >= self.options.batch_lines {
             self.pending_lines = 0;
             self.send()?;
-            progress.advance(self.read);
+            progress.advance(self.read());
         }
         Ok(())
+    }
+
+    /// Bytes of the input read in this run.
+    fn read(&self) -> u64 {
+        self.src.offset - self.from.0
     }
 
     /// Sends what the batch gathered, with the correlator's changed state and the input's
