@@ -15,7 +15,9 @@
 #
 # Environment: LIFETIME (3m) = maximal_queue_lifetime = bounce_queue_lifetime,
 #   SINK_PORT (2525), PEERNAME_LOOKUP (no; run.sh sets yes inside its private
-#   namespace, where /etc/hosts is ours), LONG_QUEUE_IDS (no).
+#   namespace, where /etc/hosts is ours), LONG_QUEUE_IDS (no),
+#   FILTER (none; smtp, smtp-noxforward, pipe or proxy: one of Postfix's
+#   content-filter designs, see the end of this file and README.md).
 set -euo pipefail
 
 WORK="${1:?usage: configure.sh WORK}"
@@ -24,6 +26,9 @@ LIFETIME="${LIFETIME:-3m}"
 SINK_PORT="${SINK_PORT:-2525}"
 PEERNAME_LOOKUP="${PEERNAME_LOOKUP:-no}"
 LONG_QUEUE_IDS="${LONG_QUEUE_IDS:-no}"
+FILTER="${FILTER:-none}"
+case "$FILTER" in none|smtp|smtp-noxforward|pipe|proxy) ;;
+    *) echo "configure.sh: FILTER must be none, smtp, smtp-noxforward, pipe or proxy" >&2; exit 2;; esac
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 ETC="$WORK/etc"
@@ -134,6 +139,88 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 
+# ------------------------------------------------------------ content filters
+# The 10025 smtpd takes the filtered copies back (FILTER_README, "advanced
+# content filter"; SMTPD_PROXY_README uses the same kind of service). It never
+# filters again, checks nothing but "from 127.0.0.0/8", and believes the
+# XFORWARD attributes of loopback clients (logged as orig_queue_id=,
+# orig_client=).
+reinject_smtpd() {
+    cat >> "$ETC/master.cf" <<'EOF'
+127.0.0.1:10025 inet n  -       n       -       -       smtpd
+  -o syslog_name=postfix/10025
+  -o content_filter=
+  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters
+  -o smtpd_helo_restrictions=
+  -o smtpd_client_restrictions=
+  -o smtpd_sender_restrictions=
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+  -o smtpd_recipient_restrictions=
+  -o smtpd_data_restrictions=
+  -o mynetworks=127.0.0.0/8
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+  -o smtpd_sasl_auth_enable=no
+  -o smtpd_tls_security_level=none
+EOF
+}
+
+# add_option SERVICE "-o name=value": one more option line under SERVICE (smtp
+# or submission, the two smtpd services at the top of master.cf).
+add_option() {
+    local service="$1" option="$2"
+    awk -v svc="$service" -v opt="  $option" '
+        { print }
+        $1 == svc && $2 == "inet" { print opt }' "$ETC/master.cf" > "$ETC/master.cf.new"
+    mv "$ETC/master.cf.new" "$ETC/master.cf"
+}
+
+case "$FILTER" in
+smtp|smtp-noxforward)
+    # After queue, amavis style: everything that smtpd or pickup queues goes
+    # to filter.py on 10024 through the "scan" transport; filter.py hands it
+    # to the 10025 smtpd, which queues the copy that is delivered.
+    xforward=yes; [ "$FILTER" = smtp-noxforward ] && xforward=no
+    postconf -c "$ETC" -e "content_filter = scan:[127.0.0.1]:10024"
+    cat >> "$ETC/master.cf" <<EOF
+scan      unix  -       -       n       -       4       smtp
+  -o syslog_name=postfix/scan
+  -o smtp_send_xforward_command=$xforward
+  -o disable_mime_output_conversion=yes
+  -o smtp_generic_maps=
+  -o smtp_data_done_timeout=1200s
+EOF
+    reinject_smtpd
+    ;;
+pipe)
+    # After queue, Postfix's "simple content filter": the two SMTP services
+    # hand their mail to pipe(8), whose script re-submits it with sendmail;
+    # pickup (no content_filter) queues the copy that is delivered. Local
+    # sendmail submissions are not filtered.
+    mkdir -p "$WORK/bin"
+    install -m 0755 "$HERE/pfilter.sh" "$WORK/bin/pfilter.sh"
+    cat >> "$ETC/master.cf" <<EOF
+pfilter   unix  -       n       n       -       10      pipe
+  flags=Rq user=nobody argv=$WORK/bin/pfilter.sh -f \${sender} -- \${recipient}
+EOF
+    add_option smtp "-o content_filter=pfilter:dummy"
+    add_option submission "-o content_filter=pfilter:dummy"
+    ;;
+proxy)
+    # Before queue (SMTPD_PROXY_README): the two SMTP services pass each
+    # transaction through filter.py on 10024 as it happens; the 10025 smtpd
+    # behind it queues the message. The client's DATA is answered with the
+    # reply that came back through the filter.
+    for service in smtp submission; do
+        add_option "$service" "-o smtpd_proxy_filter=127.0.0.1:10024"
+        add_option "$service" "-o smtpd_client_connection_count_limit=10"
+        awk -v svc="$service" '$1 == svc && $2 == "inet" { $7 = "20" } { print }' \
+            "$ETC/master.cf" > "$ETC/master.cf.new"
+        mv "$ETC/master.cf.new" "$ETC/master.cf"
+    done
+    reinject_smtpd
+    ;;
+esac
+
 # Every destination goes to the sink.
 cat > "$ETC/transport" <<EOF
 *       smtp:[127.0.0.1]:$SINK_PORT
@@ -192,4 +279,5 @@ options timeout:1 attempts:1
 EOF
 
 postconf -c "$ETC" -n > "$WORK/log/postconf-n.txt"
-echo "configure.sh: instance in $ETC (lifetime $LIFETIME, peername lookup $PEERNAME_LOOKUP)"
+postconf -c "$ETC" -Mf > "$WORK/log/master-cf.txt"
+echo "configure.sh: instance in $ETC (lifetime $LIFETIME, peername lookup $PEERNAME_LOOKUP, filter $FILTER)"

@@ -15,18 +15,26 @@
 #   truth.json     expected records per sender (truth.py)
 #   check.txt      what check.py says about the three logs against truth.json
 #   traffic.json, sink.jsonl, postconf-n.txt   raw material of the truth
+#   filter.jsonl   the content filter's journal (FILTER=smtp, smtp-noxforward, proxy)
+#   master-cf.txt  the instance's master.cf (postconf -Mf)
 #
 # Environment knobs: SEED (2026), MESSAGES (100 jobs), LIFETIME (3m),
 #   DURATION (40 s over which the jobs are spread), FIXTURE_TZ (Asia/Taipei),
 #   MAX_WAIT (900 s for the queue to drain), LONG_QUEUE_IDS (no),
 #   SKIP_SETUP=1 (no apt/pip), NO_NETNS=1 (stay in the host network namespace),
-#   KEEP_WORK=1 (keep the /tmp work directory).
+#   KEEP_WORK=1 (keep the /tmp work directory), FILTER (none; smtp,
+#   smtp-noxforward, pipe, proxy: a content filter, see README.md).
 #
 # Isolation: when unshare(1) works, the run re-executes itself in a private
 # network + mount namespace: only a loopback interface exists, /etc/hosts and
 # /etc/resolv.conf are replaced by the instance's own (bind mounts), and smtpd
 # looks client names up there. Otherwise it runs in the host namespace with
 # smtpd_peername_lookup = no. Either way every socket is on 127.0.0.0/8.
+# FILTER=pipe needs a private mount namespace even with NO_NETNS=1: there,
+# /etc/postfix is replaced by a copy whose main.cf lists the instance's config
+# directory in alternate_config_directories (pfilter.sh runs sendmail as user
+# nobody, and Postfix honours MAIL_CONFIG for non-root users only for the
+# directories the default main.cf lists). The host's /etc/postfix is not changed.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +43,9 @@ OUT="$(realpath -m "$1")"
 export SEED="${SEED:-2026}" MESSAGES="${MESSAGES:-100}" LIFETIME="${LIFETIME:-3m}"
 export DURATION="${DURATION:-40}" FIXTURE_TZ="${FIXTURE_TZ:-Asia/Taipei}"
 export MAX_WAIT="${MAX_WAIT:-900}" LONG_QUEUE_IDS="${LONG_QUEUE_IDS:-no}"
+export FILTER="${FILTER:-none}"
+case "$FILTER" in none|smtp|smtp-noxforward|pipe|proxy) ;;
+    *) echo "run.sh: FILTER must be none, smtp, smtp-noxforward, pipe or proxy" >&2; exit 2;; esac
 PY="${PYTHON:-python3}"
 
 say() { echo "[run.sh $(date +%H:%M:%S)] $*"; }
@@ -49,12 +60,18 @@ if [ -z "${PFX_INNER:-}" ]; then
     fi
     say "host namespace (NO_NETNS=1 or unshare unavailable); client name lookups off"
     export PFX_INNER=host
+    if [ "$FILTER" = pipe ]; then
+        unshare --mount true 2>/dev/null \
+            || { echo "run.sh: FILTER=pipe needs a private mount namespace (unshare --mount)" >&2; exit 1; }
+        say "re-running in a private mount namespace (FILTER=pipe)"
+        exec unshare --mount --fork env PFX_INNER=host PFX_MOUNTNS=1 bash "$0" "$OUT"
+    fi
 fi
 
 export TZ="$FIXTURE_TZ"
 WORK="$(mktemp -d /tmp/postfix-fixtures.XXXXXX)"
 ETC="$WORK/etc"; LOG="$WORK/log"; SPOOL="$WORK/spool"
-RSYSLOG_PID=""; TEE_PID=""; SINK_PID=""; MASTER_PID=""
+RSYSLOG_PID=""; TEE_PID=""; SINK_PID=""; FILTER_PID=""; MASTER_PID=""
 
 stop_pid() {   # stop_pid PID NAME: SIGTERM, wait up to 15 s, then SIGKILL
     local pid="$1" name="$2"
@@ -92,6 +109,7 @@ cleanup() {
     stop_pid "$TEE_PID" logtee.py; TEE_PID=""
     stop_pid "$RSYSLOG_PID" rsyslogd; RSYSLOG_PID=""
     stop_pid "$SINK_PID" sink.py; SINK_PID=""
+    stop_pid "$FILTER_PID" filter.py; FILTER_PID=""
     if [ "${KEEP_WORK:-0}" = 1 ]; then say "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -119,6 +137,17 @@ if [ "$PFX_INNER" = netns ]; then
     mount --bind "$ETC/hosts" /etc/hosts
     mount --bind "$ETC/resolv.conf" /etc/resolv.conf
 fi
+if [ "$FILTER" = pipe ]; then
+    # private mount namespace (netns, or PFX_MOUNTNS=1): a copy of /etc/postfix
+    # whose main.cf lets non-root sendmail/postdrop use $ETC
+    cp -a /etc/postfix "$WORK/default-etc"
+    acd=""
+    [ -f /etc/postfix/main.cf ] && acd="$(postconf -c /etc/postfix -h alternate_config_directories)"
+    touch "$WORK/default-etc/main.cf"
+    postconf -c "$WORK/default-etc" -e "alternate_config_directories = ${acd:+$acd, }$ETC"
+    mount --bind "$WORK/default-etc" /etc/postfix
+    say "/etc/postfix (in this mount namespace only): $(postconf -h alternate_config_directories)"
+fi
 postfix -c "$ETC" check            # creates the queue directories
 
 # ------------------------------------------------------------ start
@@ -145,9 +174,20 @@ wait_for test -S "$SPOOL/public/postlogtee" || { say "logtee.py did not start"; 
 SINK_PID=$!
 wait_for grep -q listening "$LOG/sink.out" || { say "sink.py did not start"; cat "$LOG/sink.out"; exit 1; }
 
+case "$FILTER" in
+smtp|smtp-noxforward|proxy)
+    xf=""; [ "$FILTER" = smtp-noxforward ] && xf=--no-xforward
+    "$PY" "$HERE/filter.py" --listen 127.0.0.1:10024 --upstream 127.0.0.1:10025 $xf \
+        --journal "$LOG/filter.jsonl" > "$LOG/filter.out" 2>&1 &
+    FILTER_PID=$!
+    wait_for grep -q listening "$LOG/filter.out" || { say "filter.py did not start"; cat "$LOG/filter.out"; exit 1; }
+    ;;
+esac
+: >> "$LOG/filter.jsonl"
+
 postfix -c "$ETC" start
 MASTER_PID="$(tr -d ' \n' < "$SPOOL/pid/master.pid")"
-say "postfix $(postconf -c "$ETC" -h mail_version) master $MASTER_PID, sink $SINK_PID, logtee $TEE_PID, rsyslogd $RSYSLOG_PID"
+say "postfix $(postconf -c "$ETC" -h mail_version) master $MASTER_PID, sink $SINK_PID, logtee $TEE_PID, rsyslogd $RSYSLOG_PID, filter $FILTER ${FILTER_PID}"
 
 # ------------------------------------------------------------ traffic
 say "traffic: SEED=$SEED MESSAGES=$MESSAGES DURATION=${DURATION}s LIFETIME=$LIFETIME TZ=$TZ"
@@ -176,6 +216,7 @@ sleep 1
 stop_pid "$TEE_PID" logtee.py; TEE_PID=""
 stop_pid "$RSYSLOG_PID" rsyslogd; RSYSLOG_PID=""
 stop_pid "$SINK_PID" sink.py; SINK_PID=""
+stop_pid "$FILTER_PID" filter.py; FILTER_PID=""
 cat "$LOG/logtee.out"
 
 # ------------------------------------------------------------ outputs
@@ -187,9 +228,11 @@ truth_rc=0
 "$PY" "$HERE/truth.py" --traffic "$LOG/traffic.json" --sink "$LOG/sink.jsonl" \
     --out "$OUT/truth.json" --sasl-failure-names-user "$sasl_names" \
     --postfix-version "$(postconf -c "$ETC" -h mail_version)" --timezone "$TZ" --lifetime "$LIFETIME" \
+    --filter "$FILTER" --filter-journal "$LOG/filter.jsonl" \
     || truth_rc=$?
 cp "$LOG/maillog.log" "$LOG/syslog.log" "$LOG/rfc3339.log" "$LOG/traffic.json" \
-    "$LOG/sink.jsonl" "$LOG/postconf-n.txt" "$OUT/"
+    "$LOG/sink.jsonl" "$LOG/postconf-n.txt" "$LOG/master-cf.txt" "$OUT/"
+[ "$FILTER" = none ] || cp "$LOG/filter.jsonl" "$OUT/"
 check_rc=0
 "$PY" "$HERE/check.py" "$OUT" > "$OUT/check.txt" || check_rc=$?
 tail -n 25 "$OUT/check.txt"
