@@ -6,6 +6,7 @@ not read here; check.py compares the log with this file.
 usage: truth.py --traffic traffic.json --sink sink.jsonl --out truth.json
                 [--sasl-failure-names-user yes|no] [--postfix-version V]
                 [--timezone Z] [--lifetime L]
+                [--filter none|smtp|smtp-noxforward|pipe|proxy --filter-journal filter.jsonl]
 
 One record per (see PRODUCT.md, "Correlation: from lines to records"):
   sent      recipient the sink accepted (DATA 250 for a transaction naming it)
@@ -21,6 +22,15 @@ One record per (see PRODUCT.md, "Correlation: from lines to records"):
             "SASL ... authentication failed" warning
 Senders are the envelope senders, lower-cased. Non-delivery notices (null
 sender) belong to nobody and are counted under "not_counted".
+
+With a content filter (run.sh FILTER=...), a filter hop is not a record: the
+counts are the same as without one. The sink still sees only Postfix's final
+deliveries (the filter talks to Postfix's 10025 smtpd, never to the sink), and
+auth_rcv / auth_blk still come from what the client was told, so a message is
+counted once and a refused RCPT once, however many log lines (hop deliveries,
+the copy's lines, proxy-accept / proxy-reject) it causes. The filter's own
+journal (filter.py) is only checked: every message that should pass the filter
+passed it exactly once, unchanged in sender and recipients.
 
 Every count is also derived from the traffic plan (what the local parts
 promise); the two must agree, except the number of deferrals of tmp-*
@@ -40,6 +50,77 @@ def null_sender(s):
     return s in ("", "<>", None)
 
 
+FILTER_NOTES = {
+    "none": [],
+    "smtp": [
+        "content filter: after queue (content_filter = scan:[127.0.0.1]:10024, filter.py re-injects into "
+        "the 10025 smtpd with XFORWARD); every message is queued twice (original, then the copy whose "
+        "queue ID is in the hop's 'queued as'); the hop delivery to 127.0.0.1:10024 is not a record, the "
+        "copy's deliveries are; auth_rcv is counted once per message, for the original's SASL session",
+    ],
+    "smtp-noxforward": [
+        "content filter: after queue as with FILTER=smtp, but without XFORWARD: the 10025 smtpd logs "
+        "no orig_queue_id=/orig_client=; the hop's 'queued as' names the copy; the hop is not a record",
+    ],
+    "pipe": [
+        "content filter: after queue, pipe(8) 'simple content filter' (content_filter=pfilter:dummy on the "
+        "SMTP services); pfilter.sh re-submits with sendmail -G, the copy comes back through pickup "
+        "(uid=65534, same Message-ID); 'relay=pfilter' deliveries are not records, the copy's "
+        "deliveries are; sendmail jobs are not filtered",
+    ],
+    "proxy": [
+        "content filter: before queue (smtpd_proxy_filter=127.0.0.1:10024 on the SMTP services); the "
+        "queue ID is born in the 10025 smtpd; the front smtpd logs 'NOQUEUE: client=' (with the SASL "
+        "login) and 'proxy-accept: END-OF-MESSAGE: ... queued as ID'; auth_rcv is one per message the "
+        "client saw accepted in an authenticated session; a refused RCPT counts once (auth_blk), even "
+        "when a 'proxy-reject:' line repeats a refusal of the back end; sendmail jobs are not filtered",
+    ],
+}
+
+
+def check_filter(args, traffic, not_counted, discrepancies):
+    """filter.py's journal against the client's: each message that should pass
+    the filter passed it once, with the same sender and recipients."""
+    journal = [json.loads(line) for line in open(args.filter_journal) if line.strip()]
+    passed = collections.defaultdict(list)        # message_id -> transactions
+    for t in journal:
+        for rcpt, reply in t.get("refused") or []:
+            discrepancies.append("filter: %s -> %s refused by the 10025 smtpd: %s"
+                                 % (t["mail_from"], rcpt, reply))
+        if t.get("reply") is None:
+            continue                              # client left before DATA (rejected RCPTs)
+        if not t["reply"].startswith("250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 "):
+            discrepancies.append("filter: message %s from %s answered %s"
+                                 % (t.get("message_id"), t["mail_from"], t["reply"]))
+        if null_sender(t["mail_from"]):
+            not_counted["filter_passed_null_sender"] += 1
+            continue
+        passed[t.get("message_id")].append(t)
+        has_xforward = bool(t.get("xforward"))
+        if has_xforward != (args.filter != "smtp-noxforward"):
+            discrepancies.append("filter: message %s %s XFORWARD" % (
+                t.get("message_id"), "had" if has_xforward else "lacked"))
+    expected = set()
+    for j in traffic["jobs"]:
+        if not j.get("queued") or (j["pickup"] and args.filter == "proxy"):
+            continue
+        expected.add(j["message_id"])
+        got = passed.get(j["message_id"], [])
+        if len(got) != 1:
+            discrepancies.append("job %d: passed the filter %d times" % (j["job"], len(got)))
+            continue
+        want = sorted(r["address"].lower() for r in j["rcpts"] if r["smtpd"] == "accept")
+        if got[0]["mail_from"].lower() != j["mail_from"].lower() or \
+                sorted(r.lower() for r in got[0]["rcpts"]) != want:
+            discrepancies.append("job %d: the filter passed %s -> %s, the client sent %s -> %s" % (
+                j["job"], got[0]["mail_from"], got[0]["rcpts"], j["mail_from"], want))
+        if args.filter == "proxy" and "from MTA(smtp:[127.0.0.1]:10025)" not in (j.get("data_reply") or ""):
+            discrepancies.append("job %d: DATA reply not from the proxy filter: %s"
+                                 % (j["job"], j.get("data_reply")))
+    for mid in set(passed) - expected:
+        discrepancies.append("filter: passed message %s, which no queued job sent" % mid)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--traffic", required=True)
@@ -49,6 +130,9 @@ def main():
     ap.add_argument("--postfix-version", default="")
     ap.add_argument("--timezone", default="")
     ap.add_argument("--lifetime", default="")
+    ap.add_argument("--filter", default="none",
+                    choices=["none", "smtp", "smtp-noxforward", "pipe", "proxy"])
+    ap.add_argument("--filter-journal", help="filter.py's journal (FILTER=smtp, smtp-noxforward, proxy)")
     args = ap.parse_args()
 
     traffic = json.load(open(args.traffic))
@@ -143,6 +227,10 @@ def main():
                                "deferrals": n_def, "sasl_user": j.get("authenticated_as"),
                                "client_ip": "127.0.0.1" if j["pickup"] else j["client_ip"]})
 
+    # ---------------------------------------------------- the filter's view (a check only)
+    if args.filter in ("smtp", "smtp-noxforward", "proxy"):
+        check_filter(args, traffic, not_counted, discrepancies)
+
     # sink-side statuses must match the plan
     senders = {}
     for s in sorted(set(planned) | set(seen)):
@@ -185,7 +273,7 @@ def main():
             "not_counted: non-delivery notices (from=<>) generated by Postfix for bounced and expired "
             "mail; they belong to nobody's history",
             "client_ip of a local (sendmail/pickup) submission is 127.0.0.1 by the spec",
-        ],
+        ] + FILTER_NOTES[args.filter],
         "recipients": recipients,
         "rejects": rejects,
         "sasl_failures": sasl_failures,
