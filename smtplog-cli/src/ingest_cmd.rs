@@ -123,6 +123,7 @@ pub(crate) fn run(cli: &Cli, args: &IngestArgs) -> Result<(), Failure> {
     options.year = args.year;
     options.batch_lines = args.batch_lines.max(1);
     options.limits.max_pending = args.max_pending.max(1);
+    options.filter_transports = cli.settings.ingest.filter_transports.clone();
     let bar = io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(

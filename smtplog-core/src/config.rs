@@ -23,6 +23,7 @@
 //! | `[mail] service_name, contact_url, query_url, help_url` | the footer's; none |
 //! | `[policy] allowed_domains, max_range_days, retention_days, notify_sum, notify_bounced` | `[]` (nobody), 31, 31, 250, 10 |
 //! | `[web] listen, allowed_networks, trusted_proxies` | `127.0.0.1:8080`, `[]` (nobody), `[]` |
+//! | `[ingest] filter_transports` | `[]` (content filters are recognised from the log alone) |
 //!
 //! ```
 //! use smtplog_core::config::Config;
@@ -306,6 +307,17 @@ pub struct Config {
     pub policy: Policy,
     /// The web page.
     pub web: WebConfig,
+    /// How logs are read.
+    pub ingest: IngestConfig,
+}
+
+/// The `[ingest]` section: how logs are read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngestConfig {
+    /// Transports (master.cf service names, as logged in `relay=`) that are content
+    /// filters: a `sent` delivery to one is a hop, never a record, and the copy that comes
+    /// back through `pickup` takes the original's client and SASL user.
+    pub filter_transports: Vec<String>,
 }
 
 // ---- the file as written -------------------------------------------------------------
@@ -325,6 +337,15 @@ struct RawConfig {
     policy: Option<RawPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     web: Option<RawWeb>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ingest: Option<RawIngest>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawIngest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter_transports: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -576,6 +597,9 @@ impl Config {
         if let Some(w) = raw.web {
             config.web = web(w)?;
         }
+        if let Some(i) = raw.ingest {
+            config.ingest = ingest(i)?;
+        }
         Ok(config)
     }
 
@@ -669,6 +693,9 @@ impl Config {
                         .map(ToString::to_string)
                         .collect(),
                 ),
+            }),
+            ingest: Some(RawIngest {
+                filter_transports: Some(self.ingest.filter_transports.clone()),
             }),
         };
         toml::to_string(&raw).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
@@ -845,6 +872,26 @@ fn policy(p: RawPolicy) -> Result<Policy, ConfigError> {
     }
     if let Some(n) = p.notify_bounced {
         out.notify_bounced = ranged("policy.notify_bounced", n, 1, i64::MAX, "a count")? as u64;
+    }
+    Ok(out)
+}
+
+fn ingest(i: RawIngest) -> Result<IngestConfig, ConfigError> {
+    let mut out = IngestConfig::default();
+    for name in i.filter_transports.unwrap_or_default() {
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !valid {
+            return Err(invalid(
+                "ingest.filter_transports",
+                format!("{name:?} is not a transport name (letters, digits, '-', '_', '.')"),
+            ));
+        }
+        if !out.filter_transports.contains(&name) {
+            out.filter_transports.push(name);
+        }
     }
     Ok(out)
 }

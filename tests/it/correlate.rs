@@ -475,6 +475,7 @@ fn records_kept_as_outputs_are_the_records_ingest_stores() {
         match o {
             Output::Record(r) => kept.push(r),
             Output::Relink(l) => panic!("this log has no late hops: {l:?}"),
+            Output::Retract(r) => panic!("this log has no pipe filter: {r:?}"),
         }
     }
     let mut store = Store::open_in_memory().unwrap();

@@ -11,7 +11,9 @@
 //! probes and `reject_warning` are not records; lines whose message start was never seen
 //! are kept as orphans.
 
+mod filters;
 mod key;
+mod recent;
 mod state;
 mod stats;
 
@@ -24,7 +26,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crate::parse::{Action, Delivery, DeliveryStatus, Entry, Event};
 use crate::record::{Record, RecordRef, Status};
 use key::{Key, Origins, Qid};
-pub use state::{Deferral, Inheritance, MessageKey, MessageState, Saved};
+use recent::Recent;
+pub use state::{Deferral, Finished, Inheritance, MessageKey, MessageState, Piped, Saved, Session};
 pub use stats::CorrelateStats;
 
 /// Limits of the correlator's memory.
@@ -33,12 +36,20 @@ pub struct Limits {
     /// How many unfinished messages (and, separately, pending hop links) are kept; past
     /// that the least recently seen are forgotten and counted as evicted.
     pub max_pending: usize,
+    /// How long (seconds of log time) a message that left the queue is remembered, for a
+    /// filter's answer, copy or `proxy-accept` logged after its `removed` line.
+    pub recent_secs: u32,
+    /// How many such messages are remembered at most; past that the oldest are
+    /// forgotten early and counted (`CorrelateStats::recent_dropped`).
+    pub max_recent: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_pending: 500_000,
+            recent_secs: 600,
+            max_recent: 100_000,
         }
     }
 }
@@ -51,6 +62,8 @@ pub enum Output {
     /// A message whose records were already stored turned out to be a hop's copy: its
     /// records take the origin's client and SASL user (and original recipient).
     Relink(Relink),
+    /// A `sent` record already stored turned out to be a filter hop: it is taken back.
+    Retract(Retract),
 }
 
 /// Where the correlator puts what it finds: records as they are made (borrowed, for the
@@ -61,6 +74,8 @@ pub trait Sink {
     fn record(&mut self, record: RecordRef<'_>);
     /// A fix-up of stored records.
     fn relink(&mut self, relink: Relink);
+    /// A stored record taken back.
+    fn retract(&mut self, retract: Retract);
 }
 
 impl Sink for Vec<Output> {
@@ -70,6 +85,10 @@ impl Sink for Vec<Output> {
 
     fn relink(&mut self, relink: Relink) {
         self.push(Output::Relink(relink));
+    }
+
+    fn retract(&mut self, retract: Retract) {
+        self.push(Output::Retract(retract));
     }
 }
 
@@ -81,12 +100,27 @@ pub struct Relink {
     pub key: MessageKey,
     /// When the message's first line was logged.
     pub since: DateTime<Utc>,
+    /// When the message left the queue, if it already had: later records under the same
+    /// queue ID belong to another message.
+    pub until: Option<DateTime<Utc>>,
     /// The origin's client IP.
     pub sender_ip: Option<String>,
     /// The origin's SASL user.
     pub sasl_user: Option<String>,
     /// The original recipient, for records that have none.
     pub orig_recipient: Option<String>,
+}
+
+/// A `sent` record taken back: a delivery to a pipe transport whose copy came back
+/// through `pickup`, which makes it a filter hop, not a delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retract {
+    /// The message whose record it is.
+    pub key: MessageKey,
+    /// When the delivery was logged.
+    pub at: DateTime<Utc>,
+    /// Its recipient.
+    pub recipient: String,
 }
 
 /// A change of the correlator's state, to be saved: `None` deletes.
@@ -100,6 +134,18 @@ pub struct Correlator {
     origins: Origins,
     messages: FxHashMap<Key, MessageState>,
     links: FxHashMap<Key, Inheritance>,
+    /// Messages that left the queue in the last minutes (`Limits::recent_secs`).
+    recent: Recent,
+    /// The last session of each smtpd process in front of a before-queue filter; the
+    /// key's queue ID is `smtpd[PID]`.
+    sessions: FxHashMap<Key, Session>,
+    /// Messages that may be one side of a pipe filter hop, by origin and message-id:
+    /// local submissions (a copy coming back) and messages delivered to a pipe transport.
+    /// Entries are checked when used; a message is taken out when it is forgotten.
+    by_message_id: MessageIdIndex,
+    /// Transports the configuration names as content filters: a `sent` delivery to one
+    /// of them is a hop at once.
+    filter_transports: Vec<String>,
     /// Touch order for eviction: (seq, key); stale entries are skipped.
     order: VecDeque<(u64, Key)>,
     link_order: VecDeque<(u64, Key)>,
@@ -122,7 +168,7 @@ fn is_loopback(relay: &str) -> bool {
         (Some(o), Some(c)) if o < c => &relay[o + 1..c],
         _ => at(b':').map_or(relay, |colon| &relay[..colon]),
     };
-    addr.starts_with("127.") || addr == "::1" || addr == "localhost"
+    is_loopback_ip(addr) || addr == "localhost"
 }
 
 /// True for senders whose mail belongs to nobody's history: the null sender (bounces,
@@ -161,19 +207,28 @@ impl Correlator {
         let mut c = Correlator::new(limits);
         let mut msgs: Vec<(MessageKey, MessageState)> = Vec::new();
         let mut links: Vec<(MessageKey, Inheritance)> = Vec::new();
+        let mut finished: Vec<(MessageKey, Finished)> = Vec::new();
         for (key, s) in saved {
             match s {
                 Saved::Message(m) => msgs.push((key, m)),
                 Saved::Link(l) => links.push((key, l)),
+                Saved::Finished(f) => finished.push((key, f)),
+                Saved::Session(session) => {
+                    let key = c.origins.intern(&key);
+                    c.saved.insert(key);
+                    c.sessions.insert(key, session);
+                }
             }
         }
         msgs.sort_by_key(|(_, m)| m.seq);
         links.sort_by_key(|(_, l)| l.seq);
+        finished.sort_by_key(|(_, f)| f.finished_ms);
         for (key, m) in msgs {
             let key = c.origins.intern(&key);
             c.seq = c.seq.max(m.seq);
             c.order.push_back((m.seq, key));
             c.saved.insert(key);
+            c.index(&key, &m);
             c.messages.insert(key, m);
         }
         for (key, l) in links {
@@ -183,7 +238,20 @@ impl Correlator {
             c.saved.insert(key);
             c.links.insert(key, l);
         }
+        for (key, f) in finished {
+            let key = c.origins.intern(&key);
+            c.saved.insert(key);
+            c.index(&key, &f.state);
+            c.recent.restore(key, f);
+        }
         c
+    }
+
+    /// Names transports that are content filters (exact `relay=` values, such as a pipe
+    /// transport's name): a `sent` delivery to one is a hop, never a record.
+    pub fn with_filter_transports(mut self, names: &[String]) -> Self {
+        self.filter_transports = names.to_vec();
+        self
     }
 
     /// Counters since the correlator was made.
@@ -205,10 +273,15 @@ impl Correlator {
         let keys: Vec<Key> = self.dirty.drain().collect();
         let mut changes = Vec::with_capacity(keys.len());
         for k in keys {
-            let saved = match (self.messages.get(&k), self.links.get(&k)) {
-                (Some(m), _) => Some(Saved::Message(m.clone())),
-                (None, Some(l)) => Some(Saved::Link(l.clone())),
-                (None, None) => None,
+            // A key is in at most one of these (see `touch` and `finish`).
+            let saved = if let Some(m) = self.messages.get(&k) {
+                Some(Saved::Message(m.clone()))
+            } else if let Some(l) = self.links.get(&k) {
+                Some(Saved::Link(l.clone()))
+            } else if let Some(f) = self.recent.get(&k) {
+                Some(Saved::Finished(f.clone()))
+            } else {
+                self.sessions.get(&k).cloned().map(Saved::Session)
             };
             let was_saved = if saved.is_some() {
                 !self.saved.insert(k)
@@ -250,6 +323,9 @@ impl Correlator {
                 ..
             } => {
                 if queue_id.is_noqueue() {
+                    // In front of a before-queue filter: the session's message gets its
+                    // queue ID behind the filter, named by `proxy-accept`.
+                    self.session_start(entry, at, client.addr, *sasl_username);
                     return;
                 }
                 let key = self.key(entry, queue_id.as_str());
@@ -258,15 +334,26 @@ impl Correlator {
                     m.sasl_user = Some(user.to_string());
                     m.own_sasl = true;
                 }
-                if let Some(orig) = orig_queue_id {
-                    let parent = self.key(entry, orig.as_str());
-                    self.link_existing(&parent, &key, None, out);
+                // XFORWARD names the origin: the filter's answer `queued as` this copy is
+                // a hop however late it is logged.
+                if let Some(parent) =
+                    orig_queue_id.and_then(|orig| self.known_on_host(key.origin, orig.as_str()))
+                {
+                    let copy = key.qid.as_str().to_string();
+                    if let Some(p) = self.messages.get_mut(&parent)
+                        && !p.copies.contains(&copy)
+                    {
+                        p.copies.push(copy);
+                        self.dirty.insert(parent);
+                    }
+                    self.link(&parent, &key, None, out);
                 }
             }
             Event::Pickup { queue_id, .. } => {
                 // Local submission: the client is this host.
                 let key = self.key(entry, queue_id.as_str());
-                self.start(&key, at, "127.0.0.1");
+                let m = self.start(&key, at, "127.0.0.1");
+                m.picked_up = true;
             }
             Event::MessageId {
                 queue_id,
@@ -276,6 +363,9 @@ impl Correlator {
                 let key = self.key(entry, queue_id.as_str());
                 let m = self.touch(&key, at);
                 m.message_id = Some(message_id.to_string());
+                if m.picked_up && m.parent.is_none() {
+                    self.index_key(&key);
+                }
             }
             Event::Queued { queue_id, from, .. } => {
                 let key = self.key(entry, queue_id.as_str());
@@ -287,11 +377,23 @@ impl Correlator {
                     return;
                 }
                 m.queued = true;
+                m.queued_ms = at.timestamp_millis();
+                if m.picked_up && m.parent.is_none() {
+                    self.pipe_copy_queued(&key, out);
+                }
+                let Some(m) = self.messages.get_mut(&key) else {
+                    return;
+                };
                 let counts = m.own_sasl && !m.sender.as_deref().is_some_and(belongs_to_nobody);
                 if counts {
                     m.emitted = true;
-                    let record =
-                        message_record(&self.origins, &self.messages, &key, at, Status::AuthRcv);
+                    let record = message_record(
+                        &self.origins,
+                        self.messages.get(&key),
+                        &key,
+                        at,
+                        Status::AuthRcv,
+                    );
                     emit(&mut self.stats, record, out);
                 }
             }
@@ -310,8 +412,13 @@ impl Correlator {
                 }
                 m.emitted = m.emitted || !deferred.is_empty();
                 for (rcpt, last) in &deferred {
-                    let mut record =
-                        message_record(&self.origins, &self.messages, &key, at, Status::Expired);
+                    let mut record = message_record(
+                        &self.origins,
+                        self.messages.get(&key),
+                        &key,
+                        at,
+                        Status::Expired,
+                    );
                     record.recipient = Some(rcpt);
                     record.orig_recipient = last.orig_to.as_deref().or(record.orig_recipient);
                     record.dsn = last.dsn.as_deref();
@@ -323,11 +430,18 @@ impl Correlator {
             }
             Event::Removed { queue_id } => {
                 let key = self.key(entry, queue_id.as_str());
-                if !self.finish(&key) {
+                if !self.finish(&key, at) {
                     self.stats.orphan_lines += 1;
                 }
             }
             Event::Action(a) if a.is_rejection() => self.rejection(entry, at, a, out),
+            Event::Action(a) if a.action == "proxy-accept" => self.proxy_accept(entry, a, out),
+            Event::Action(a) if a.action == "proxy-reject" => {
+                self.session_end(entry);
+            }
+            Event::Disconnect { .. } => {
+                self.session_end(entry);
+            }
             Event::SaslFailure {
                 client,
                 mechanism,
@@ -380,7 +494,7 @@ impl Correlator {
             .get(key)
             .is_some_and(|m| m.started && m.queued)
         {
-            self.finish(key);
+            self.finish(key, at);
         }
         let m = self.touch(key, at);
         m.started = true;
@@ -413,6 +527,10 @@ impl Correlator {
                 if let Some(link) = self.links.remove(key) {
                     inherit(&mut m, &link);
                 }
+                // A queue ID used again: the message that had it is forgotten.
+                if let Some(old) = self.recent.remove(key) {
+                    unindex(&mut self.by_message_id, key, &old.state);
+                }
                 new.insert(m)
             }
         };
@@ -434,7 +552,8 @@ impl Correlator {
                 break;
             };
             if self.messages.get(&key).is_some_and(|m| m.seq == seq) {
-                self.messages.remove(&key);
+                let m = self.messages.remove(&key).expect("present");
+                unindex(&mut self.by_message_id, &key, &m);
                 self.dirty.insert(key);
                 self.stats.evicted += 1;
             }
@@ -447,8 +566,9 @@ impl Correlator {
         }
     }
 
-    /// Forgets the message `key`; false when it was not known.
-    fn finish(&mut self, key: &Key) -> bool {
+    /// The message `key` left the queue at `at`; false when it was not known. A message
+    /// that may still be named by a filter's late line is remembered for a while.
+    fn finish(&mut self, key: &Key, at: DateTime<Utc>) -> bool {
         let Some(m) = self.messages.remove(key) else {
             return false;
         };
@@ -456,20 +576,42 @@ impl Correlator {
             self.stats.orphan_messages += 1;
         }
         self.dirty.insert(*key);
+        if !may_be_named_later(&m) {
+            unindex(&mut self.by_message_id, key, &m);
+            return true;
+        }
+        let finished = Finished {
+            state: m,
+            finished_ms: at.timestamp_millis(),
+        };
+        let window_ms = i64::from(self.limits.recent_secs) * 1000;
+        let dropped = self
+            .recent
+            .insert(*key, finished, window_ms, self.limits.max_recent);
+        self.stats.recent_dropped += dropped.early;
+        for (k, f) in dropped.keys {
+            unindex(&mut self.by_message_id, &k, &f.state);
+            self.dirty.insert(k);
+        }
         true
     }
 
-    /// Links `child` (a re-queued copy) to `parent`. If the child is already known it
-    /// inherits now (and its stored records are fixed up); else the link waits for it.
-    fn link_existing(
+    /// Links `child` (a re-queued copy, in the queue or recently gone) to `parent` (in the
+    /// queue or recently gone). A known child inherits now (and its stored records are
+    /// fixed up); else the link waits for it. False when the parent is unknown.
+    fn link(
         &mut self,
         parent: &Key,
         child: &Key,
         orig_rcpt: Option<String>,
         out: &mut impl Sink,
-    ) {
-        let Some(p) = self.messages.get(parent) else {
-            return;
+    ) -> bool {
+        let Some(p) = self
+            .messages
+            .get(parent)
+            .or_else(|| self.recent.get(parent).map(|f| &f.state))
+        else {
+            return false;
         };
         let link = Inheritance {
             sender: p.sender.clone(),
@@ -478,48 +620,74 @@ impl Correlator {
             orig_rcpt,
             parent: self.origins.text(parent),
             seq: 0,
+            own_sasl: false,
         };
-        if let Some(c) = self.messages.get_mut(child) {
-            if c.parent.is_some() {
-                return;
-            }
-            self.stats.hops += 1;
-            inherit(c, &link);
-            self.dirty.insert(*child);
-            if c.emitted {
-                let (sender_ip, sasl_user, orig_recipient, first_ms) = (
-                    c.client_ip.clone(),
-                    c.sasl_user.clone(),
-                    c.orig_rcpt.clone(),
-                    c.first_ms,
-                );
-                out.relink(Relink {
-                    key: self.origins.external(child),
-                    since: DateTime::from_timestamp_millis(first_ms).unwrap_or_default(),
-                    sender_ip,
-                    sasl_user,
-                    orig_recipient,
-                });
-            }
-        } else {
-            self.stats.hops += 1;
-            self.seq += 1;
-            let link = Inheritance {
-                seq: self.seq,
-                ..link
-            };
-            self.link_order.push_back((self.seq, *child));
-            self.links.insert(*child, link);
-            self.dirty.insert(*child);
-            while self.links.len() > self.limits.max_pending {
-                let Some((seq, key)) = self.link_order.pop_front() else {
-                    break;
-                };
-                if self.links.get(&key).is_some_and(|l| l.seq == seq) {
-                    self.links.remove(&key);
-                    self.dirty.insert(key);
-                    self.stats.evicted += 1;
+        self.hand_down(child, link, out);
+        true
+    }
+
+    /// Gives `child` what `link` carries: now, if the child is in the queue or recently
+    /// gone (fixing up its stored records), else when it appears.
+    fn hand_down(&mut self, child: &Key, link: Inheritance, out: &mut impl Sink) {
+        let (c, until) = match self.messages.get_mut(child) {
+            Some(c) => (c, None),
+            None => match self.recent.get_mut(child) {
+                Some(f) => (&mut f.state, Some(f.finished_ms)),
+                None => {
+                    self.stats.hops += 1;
+                    self.wait_for(child, link);
+                    return;
                 }
+            },
+        };
+        if c.parent.is_some() {
+            return;
+        }
+        self.stats.hops += 1;
+        // A before-queue filter's mail counts as a SASL submission when its session
+        // logged in: if it was queued already, its `auth_rcv` comes now.
+        let late_auth = link.own_sasl
+            && !c.own_sasl
+            && c.queued
+            && !c.sender.as_deref().is_some_and(belongs_to_nobody);
+        inherit(c, &link);
+        self.dirty.insert(*child);
+        if c.emitted {
+            out.relink(Relink {
+                key: self.origins.external(child),
+                since: DateTime::from_timestamp_millis(c.first_ms).unwrap_or_default(),
+                until: until.and_then(DateTime::from_timestamp_millis),
+                sender_ip: c.client_ip.clone(),
+                sasl_user: c.sasl_user.clone(),
+                orig_recipient: c.orig_rcpt.clone(),
+            });
+        }
+        if late_auth {
+            c.emitted = true;
+            let at = DateTime::from_timestamp_millis(c.queued_ms).unwrap_or_default();
+            let record = message_record(&self.origins, Some(c), child, at, Status::AuthRcv);
+            emit(&mut self.stats, record, out);
+        }
+    }
+
+    /// Keeps `link` until the message `child` appears.
+    fn wait_for(&mut self, child: &Key, link: Inheritance) {
+        self.seq += 1;
+        let link = Inheritance {
+            seq: self.seq,
+            ..link
+        };
+        self.link_order.push_back((self.seq, *child));
+        self.links.insert(*child, link);
+        self.dirty.insert(*child);
+        while self.links.len() > self.limits.max_pending {
+            let Some((seq, key)) = self.link_order.pop_front() else {
+                break;
+            };
+            if self.links.get(&key).is_some_and(|l| l.seq == seq) {
+                self.links.remove(&key);
+                self.dirty.insert(key);
+                self.stats.evicted += 1;
             }
         }
     }
@@ -546,26 +714,15 @@ impl Correlator {
             }
         };
         let key = self.key(entry, d.queue_id.as_str());
-        // Hops: `local`'s `forwarded as NEWID`, and a content filter's `queued as NEWID`
-        // on a loopback relay when NEWID is a message of this host (the filter
-        // re-injects before it answers, so NEWID's first lines come before this one; a
-        // loopback relay whose NEWID is unknown here is a real next hop). Neither is a
-        // record; NEWID's deliveries are.
-        if status == Status::Sent {
-            let forwarded = d.forwarded_as().map(|id| self.key(entry, id.as_str()));
-            // The relay is checked first: it is short, the response long.
-            let filtered = match is_loopback(d.relay).then(|| d.queued_as()).flatten() {
-                Some(id) => self.known_on_host(key.origin, id.as_str()),
-                None => None,
-            };
-            if let Some(child) = forwarded.or(filtered) {
-                self.touch(&key, at).deferred.remove(d.to);
-                let orig = forwarded.map(|_| d.orig_to.unwrap_or(d.to).to_string());
-                self.link_existing(&key, &child, orig, out);
-                return;
-            }
+        self.touch(&key, at);
+        let hop = status == Status::Sent && self.is_hop(entry, at, &key, d, out);
+        let Some(m) = self.messages.get_mut(&key) else {
+            return;
+        };
+        if hop {
+            m.deferred.remove(d.to);
+            return;
         }
-        let m = self.touch(&key, at);
         let delay = d.delay.and_then(|s| s.parse().ok());
         if status == Status::Deferred {
             m.deferred.insert(
@@ -586,7 +743,7 @@ impl Correlator {
             return;
         }
         m.emitted = true;
-        let mut record = message_record(&self.origins, &self.messages, &key, at, status);
+        let mut record = message_record(&self.origins, self.messages.get(&key), &key, at, status);
         record.recipient = Some(d.to);
         if let Some(orig) = d.orig_to {
             record.orig_recipient = Some(orig);
@@ -596,6 +753,9 @@ impl Correlator {
         record.delay = delay;
         record.response = Some(d.response);
         emit(&mut self.stats, record, out);
+        if status == Status::Sent && entry.header.program.daemon() == "pipe" {
+            self.piped(&key, at, d.to, true);
+        }
     }
 
     fn rejection(
@@ -663,20 +823,65 @@ fn inherit(m: &mut MessageState, link: &Inheritance) {
     if link.orig_rcpt.is_some() {
         m.orig_rcpt = link.orig_rcpt.clone();
     }
-    m.parent = Some(link.parent.clone());
+    m.own_sasl |= link.own_sasl;
+    // A before-queue filter's session is no queued message: no parent to name.
+    if !link.parent.is_empty() {
+        m.parent = Some(link.parent.clone());
+    }
+}
+
+/// True when a message that left the queue may still be named by a later line: the copy
+/// of a filter hop (submitted from this host and not yet tied to its origin; a filter's
+/// answer or a `proxy-accept` may come after its `removed`), or a message whose pipe
+/// deliveries wait for their copy.
+fn may_be_named_later(m: &MessageState) -> bool {
+    let copy = m.parent.is_none() && m.client_ip.as_deref().is_some_and(is_loopback_ip);
+    copy || !m.piped.is_empty() || m.pipe_filtered
+}
+
+/// True for an address of this host.
+fn is_loopback_ip(addr: &str) -> bool {
+    addr.starts_with("127.") || addr == "::1"
+}
+
+/// Messages by origin and a hash of their message-id (compared in full when used).
+type MessageIdIndex = FxHashMap<(u32, u64), Vec<Key>>;
+
+/// The index slot of `message_id` logged by `origin`.
+fn mid_slot(origin: u32, message_id: &str) -> (u32, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    message_id.hash(&mut h);
+    (origin, h.finish())
+}
+
+/// Takes `key` out of the message-id index, if `m` may have put it there.
+fn unindex(index: &mut MessageIdIndex, key: &Key, m: &MessageState) {
+    let Some(mid) = m.message_id.as_deref() else {
+        return;
+    };
+    if !(m.picked_up || m.pipe_filtered || !m.piped.is_empty()) {
+        return;
+    }
+    let slot = mid_slot(key.origin, mid);
+    if let Some(keys) = index.get_mut(&slot) {
+        keys.retain(|k| k != key);
+        if keys.is_empty() {
+            index.remove(&slot);
+        }
+    }
 }
 
 /// A record of the message `key` (which must be known) with its sender, client, SASL
 /// user and message-id; the caller fills in the recipient and delivery fields.
 fn message_record<'a>(
     origins: &'a Origins,
-    messages: &'a FxHashMap<Key, MessageState>,
+    m: Option<&'a MessageState>,
     key: &'a Key,
     at: DateTime<Utc>,
     status: Status,
 ) -> RecordRef<'a> {
     let (smtp_relay, instance) = origins.pair(key.origin);
-    let m = messages.get(key);
     RecordRef {
         time: at,
         smtp_relay,

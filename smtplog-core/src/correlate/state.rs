@@ -80,6 +80,69 @@ pub struct MessageState {
     pub parent: Option<String>,
     /// Order of the last touch, for eviction of the least recently seen.
     pub seq: u64,
+    /// True when the message was submitted locally (`pickup`): a pipe filter's copy comes
+    /// back this way.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub picked_up: bool,
+    /// When the first qmgr `from=` line was seen (ms since the epoch; 0: not yet).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub queued_ms: i64,
+    /// Queue IDs of the copies that named this message as their origin
+    /// (`orig_queue_id=`, XFORWARD): a filter delivery `queued as` one of them is a hop.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<String>,
+    /// Deliveries to a pipe transport whose copy has not come back yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub piped: Vec<Piped>,
+    /// True once a copy of this message came back through `pickup` after a pipe
+    /// delivery: every pipe delivery of it is a filter hop.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pipe_filtered: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// A `sent` delivery to a pipe transport, kept until the message's copy comes back
+/// through `pickup` (then it was a filter hop) or the message is forgotten.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Piped {
+    /// The recipient.
+    pub to: String,
+    /// When the delivery was logged (ms since the epoch).
+    pub at_ms: i64,
+    /// True when it was stored as a `sent` record (to be taken back if the copy comes);
+    /// false when the transport is a named filter and no record was made.
+    pub recorded: bool,
+}
+
+/// A message that left the queue (`removed`), remembered for a while: a filter's answer
+/// (`queued as` it), a pipe filter's copy or a before-queue proxy's `proxy-accept` may
+/// still be logged after it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Finished {
+    /// The message as it was when it left.
+    pub state: MessageState,
+    /// When its `removed` line was logged (ms since the epoch).
+    pub finished_ms: i64,
+}
+
+/// The last session of one smtpd process in front of a before-queue filter
+/// (`NOQUEUE: client=..., sasl_username=...`): its `proxy-accept` names the queue ID the
+/// filter's mail got.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The client's IP.
+    pub client_ip: String,
+    /// The SASL user, when the client logged in.
+    pub sasl_user: Option<String>,
+    /// When the `client=` line was logged (ms since the epoch).
+    pub at_ms: i64,
 }
 
 /// What a message re-queued through a hop inherits from its origin.
@@ -97,13 +160,22 @@ pub struct Inheritance {
     pub parent: String,
     /// Order of creation, for eviction.
     pub seq: u64,
+    /// True when the new message counts as a SASL submission of its own (a before-queue
+    /// filter's mail: the session in front of the filter logged in).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub own_sasl: bool,
 }
 
-/// A saved piece of correlator state: a message or a pending hop link.
+/// A saved piece of correlator state: a message, a pending hop link, a message that
+/// left the queue recently, or the last session of an smtpd process.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Saved {
     /// An unfinished message.
     Message(MessageState),
     /// A hop whose new message has not been seen yet.
     Link(Inheritance),
+    /// A message that left the queue recently.
+    Finished(Finished),
+    /// The last session of an smtpd process (key: its queue ID is `smtpd[PID]`).
+    Session(Session),
 }

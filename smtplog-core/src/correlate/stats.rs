@@ -19,6 +19,13 @@ pub struct CorrelateStats {
     pub evicted: u64,
     /// Content-filter and forwarding hops followed.
     pub hops: u64,
+    /// Filter answers (`queued as NEWID`) logged after their copy had left the queue.
+    pub raced: u64,
+    /// Pipe deliveries stored as `sent` and taken back when their copy came back.
+    pub retracted: u64,
+    /// Messages that left the queue and were forgotten for room before
+    /// `Limits::recent_secs` had passed: a filter line naming them later is not tied.
+    pub recent_dropped: u64,
     /// Address-verification probes (not records).
     pub probes: u64,
     /// Deliveries and expiries of mail that belongs to nobody (null sender, double-bounce).
@@ -51,6 +58,9 @@ impl AddAssign<&CorrelateStats> for CorrelateStats {
         self.orphan_lines += o.orphan_lines;
         self.evicted += o.evicted;
         self.hops += o.hops;
+        self.raced += o.raced;
+        self.retracted += o.retracted;
+        self.recent_dropped += o.recent_dropped;
         self.probes += o.probes;
         self.notifications += o.notifications;
         self.unattributed += o.unattributed;

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 
 use chrono_tz::Tz;
 
-use crate::correlate::{CorrelateStats, Correlator, Limits, Relink, Sink};
+use crate::correlate::{CorrelateStats, Correlator, Limits, Relink, Retract, Sink};
 use crate::parse::{ParseStats, Parsed};
 use crate::record::RecordRef;
 use crate::store::{Batch, HEAD_LEN, PackedRecords, RowBuilder, Source, Store, StoreError};
@@ -50,6 +50,8 @@ pub struct IngestOptions {
     pub batch_lines: usize,
     /// The correlator's memory limits.
     pub limits: Limits,
+    /// Transports that are content filters (`[ingest] filter_transports`).
+    pub filter_transports: Vec<String>,
 }
 
 impl IngestOptions {
@@ -61,6 +63,7 @@ impl IngestOptions {
             year: None,
             batch_lines: 50_000,
             limits: Limits::default(),
+            filter_transports: Vec::new(),
         }
     }
 }
@@ -154,6 +157,7 @@ struct ToWriter<'a> {
 struct Collect<'a> {
     rows: &'a mut RowBuilder,
     relinks: &'a mut Vec<Relink>,
+    retracts: &'a mut Vec<Retract>,
 }
 
 impl Sink for Collect<'_> {
@@ -163,6 +167,10 @@ impl Sink for Collect<'_> {
 
     fn relink(&mut self, relink: Relink) {
         self.relinks.push(relink);
+    }
+
+    fn retract(&mut self, retract: Retract) {
+        self.retracts.push(retract);
     }
 }
 
@@ -180,7 +188,8 @@ pub fn ingest(
     options: &IngestOptions,
     progress: &mut dyn Progress,
 ) -> Result<IngestSummary, IngestError> {
-    let mut correlator = Correlator::restore(options.limits, store.load_pending()?);
+    let mut correlator = Correlator::restore(options.limits, store.load_pending()?)
+        .with_filter_transports(&options.filter_transports);
     let mut summary = IngestSummary::default();
     let plans = plan(store, inputs, options)?;
     // Records are packed into message rows as the correlator makes them, across inputs;
@@ -480,6 +489,7 @@ impl Reading<'_, '_> {
                     let mut sink = Collect {
                         rows: &mut *self.rows,
                         relinks: &mut self.batch.relinks,
+                        retracts: &mut self.batch.retracts,
                     };
                     self.correlator.feed(time, entry, &mut sink);
                 }

@@ -226,15 +226,7 @@ pub struct Delivery<'a> {
 impl<'a> Delivery<'a> {
     /// The `NEWID` of a content-filter hop (`... queued as NEWID)`), when the response names one.
     pub fn queued_as(&self) -> Option<QueueId<'a>> {
-        // Every delivery asks: a searcher built once, not on each call.
-        static QUEUED_AS: LazyLock<memmem::FinderRev<'static>> =
-            LazyLock::new(|| memmem::FinderRev::new("queued as "));
-        let at = QUEUED_AS.rfind(self.response.as_bytes())?;
-        let rest = &self.response[at + "queued as ".len()..];
-        let end = rest
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(rest.len());
-        QueueId::new(&rest[..end])
+        queued_as(self.response)
     }
 
     /// The `NEWID` of a `local` alias or `.forward` expansion (`forwarded as NEWID`).
@@ -245,6 +237,20 @@ impl<'a> Delivery<'a> {
             .unwrap_or(rest.len());
         QueueId::new(&rest[..end])
     }
+}
+
+/// The `NEWID` a reply names (`... queued as NEWID`): a content filter's answer to a
+/// delivery, or a before-queue filter's `proxy-accept`.
+pub fn queued_as(reply: &str) -> Option<QueueId<'_>> {
+    // Every delivery asks: a searcher built once, not on each call.
+    static QUEUED_AS: LazyLock<memmem::FinderRev<'static>> =
+        LazyLock::new(|| memmem::FinderRev::new("queued as "));
+    let at = QUEUED_AS.rfind(reply.as_bytes())?;
+    let rest = &reply[at + "queued as ".len()..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    QueueId::new(&rest[..end])
 }
 
 /// A policy or content-check verdict: smtpd's `reject:` / `reject_warning:` / `defer:` /

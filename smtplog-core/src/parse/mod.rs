@@ -17,7 +17,7 @@ use std::fmt;
 
 pub use event::{
     Action, ActionForm, Client, Delivery, DeliveryStatus, Entry, Event, Header, NoteClass, Program,
-    QueueId,
+    QueueId, queued_as,
 };
 pub use stats::{KindCounts, ParseStats, SAMPLES_KEPT};
 

@@ -138,6 +138,9 @@ pub fn trace(store: &Store, id: &str) -> store::Result<Trace> {
         pending = store
             .pending_of_queue_id(id)?
             .into_iter()
+            // Messages that left the queue are remembered only to tie late filter lines
+            // to them; their records are stored.
+            .filter(|(_, state)| matches!(state, Saved::Message(_) | Saved::Link(_)))
             .map(|(key, state)| Pending { key, state })
             .collect();
     }
@@ -171,6 +174,7 @@ pub fn trace(store: &Store, id: &str) -> store::Result<Trace> {
         let parent = match &p.state {
             Saved::Message(m) => m.parent.clone(),
             Saved::Link(l) => Some(l.parent.clone()),
+            Saved::Finished(_) | Saved::Session(_) => None,
         };
         if let Some(parent) = parent.as_deref().and_then(MessageKey::from_text) {
             let records = store
@@ -331,6 +335,7 @@ pub fn render_text<W: Write + ?Sized>(trace: &Trace, zone: Tz, out: &mut W) -> i
                     )?;
                 }
             }
+            Saved::Finished(_) | Saved::Session(_) => {}
             Saved::Link(l) => {
                 let parent = MessageKey::from_text(&l.parent);
                 writeln!(

@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::correlate::{Change, MessageKey, Relink, Saved};
+use crate::correlate::{Change, MessageKey, Relink, Retract, Saved};
 use crate::parse::QueueId;
 use crate::record::{Record, Status};
 
@@ -105,6 +105,8 @@ pub struct Batch {
     pub packed: Option<PackedRecords>,
     /// Fix-ups of stored records.
     pub relinks: Vec<Relink>,
+    /// Stored records taken back.
+    pub retracts: Vec<Retract>,
     /// Correlator state changes.
     pub changes: Vec<Change>,
     /// The input's new position (its row is created when `id` is `None`).
@@ -462,12 +464,15 @@ impl Store {
             })? as u64)
     }
 
-    /// How many unfinished messages the correlator has saved.
+    /// How many unfinished messages (and hop links waiting for their message) the
+    /// correlator has saved.
     pub fn count_pending(&self) -> Result<u64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM pending", [], |r| r.get::<_, i64>(0))?
-            as u64)
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM pending
+                  WHERE state LIKE '{\"Message\"%' OR state LIKE '{\"Link\"%'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 
     /// Deletes records logged before `before`, and the summaries that no longer

@@ -8,7 +8,8 @@ use rustc_hash::FxHashMap;
 use super::pack::{Entry, Packer, Unpacker};
 use super::rows::{PackedRecords, owner_of_login};
 use super::{Batch, Result, Source, StoreError, damaged};
-use crate::correlate::{Change, Relink};
+use crate::correlate::{Change, Relink, Retract};
+use crate::record::Status;
 
 /// What the writer remembers between transactions: the row IDs of owner addresses, as
 /// committed. Forgotten when a write fails.
@@ -34,6 +35,9 @@ pub(super) fn write_batch(
     write_records(tx, known, batch, &mut span)?;
     for l in &batch.relinks {
         relink(tx, known, l, &mut span)?;
+    }
+    for r in &batch.retracts {
+        retract(tx, r)?;
     }
     if let Some(s) = span {
         tx.prepare_cached(
@@ -181,7 +185,8 @@ pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages (smtp_relay, insta
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 /// Fixes up the stored records of a message that turned out to be a hop's copy: those of
-/// its host, instance and queue ID logged at or after `since` take the origin's client,
+/// its host, instance and queue ID logged at or after `since` (and, for a message that
+/// left the queue, at or before `until`) take the origin's client,
 /// SASL user (and SASL owner) and, where they have none, original recipient. A message
 /// row that also holds earlier records (another message with the very same fields) is
 /// split first, so only the hop's copy changes.
@@ -192,6 +197,7 @@ fn relink(
     span: &mut Option<Span>,
 ) -> Result<()> {
     let since = l.since.timestamp_millis();
+    let until = l.until.map_or(i64::MAX, |t| t.timestamp_millis());
     type Found = (i64, Option<String>, Vec<u8>);
     let rows: Vec<Found> = {
         let mut stmt = tx.prepare_cached(
@@ -208,8 +214,9 @@ fn relink(
         let entries = Unpacker::new(&blob)
             .collect::<std::result::Result<Vec<Entry<'_>>, _>>()
             .map_err(|e| damaged(id, e))?;
-        let (before, mut after): (Vec<Entry<'_>>, Vec<Entry<'_>>) =
-            entries.into_iter().partition(|e| e.time_ms < since);
+        let (before, mut after): (Vec<Entry<'_>>, Vec<Entry<'_>>) = entries
+            .into_iter()
+            .partition(|e| e.time_ms < since || e.time_ms > until);
         for e in &mut after {
             e.orig_recipient = e.orig_recipient.or(l.orig_recipient.as_deref());
         }
@@ -264,6 +271,47 @@ fn relink(
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// Takes back one stored `sent` record: the one of the message `r.key` logged at `r.at`
+/// to `r.recipient`. A row left without records is deleted. Nothing matches when the
+/// record was pruned already.
+fn retract(tx: &Transaction<'_>, r: &Retract) -> Result<()> {
+    let at = r.at.timestamp_millis();
+    type Found = (i64, Vec<u8>);
+    let rows: Vec<Found> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, records FROM messages
+              WHERE queue_id = ?1 AND smtp_relay = ?2 AND instance = ?3
+                AND first_ms <= ?4 AND last_ms >= ?4
+              ORDER BY id",
+        )?;
+        stmt.query_map(
+            params![r.key.queue_id, r.key.host, r.key.instance, at],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?
+        .collect::<std::result::Result<_, _>>()?
+    };
+    for (id, blob) in rows {
+        let mut entries = Unpacker::new(&blob)
+            .collect::<std::result::Result<Vec<Entry<'_>>, _>>()
+            .map_err(|e| damaged(id, e))?;
+        let Some(i) = entries.iter().position(|e| {
+            e.time_ms == at && e.status == Status::Sent && e.recipient == Some(&r.recipient)
+        }) else {
+            continue;
+        };
+        entries.remove(i);
+        match Packed::of(&entries) {
+            Some(rest) => rest.update(tx, id)?,
+            None => {
+                tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
+                    .execute(params![id])?;
+            }
+        }
+        return Ok(());
     }
     Ok(())
 }
