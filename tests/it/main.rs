@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod corpus;
 mod correlate;
+mod filters;
 mod ingest;
 mod mail;
 mod parse_lines;

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 
 use super::key::{Key, Qid};
 use super::state::{Inheritance, MessageState, Piped, Session};
-use super::{Correlator, Retract, Sink, is_loopback, mid_slot};
+use super::{Correlator, Retract, Sink, is_loopback, is_loopback_ip, mid_slot};
 use crate::parse::{Action, Delivery, Entry, queued_as};
 
 impl Correlator {
@@ -73,17 +73,25 @@ impl Correlator {
             // server's queue ID may be anything.
             return false;
         }
-        if let Some(child) = self.known_on_host(key.origin, id) {
+        // Re-injected from this host: the copy's client is a loopback address.
+        if let Some(child) = self.known_on_host(key.origin, id)
+            && self.messages.get(&child).is_some_and(from_loopback)
+        {
             self.link(key, &child, None, out);
             return true;
         }
         // The copy may have been delivered and removed before the answer was logged.
-        let first_ms = self.messages.get(key).map_or(0, |m| m.first_ms);
         let Some(child) = self.recent_on_host(key.origin, id) else {
             return false;
         };
         let copy = &self.recent.get(&child).expect("found").state;
-        if copy.parent.is_some() || copy.first_ms < first_ms {
+        let parent = self.messages.get(key);
+        let ours = match &copy.parent {
+            // Tied by an earlier answer line of the same delivery.
+            Some(p) => *p == self.origins.text(key),
+            None => from_loopback(copy) && copy.first_ms >= parent.map_or(0, |p| p.first_ms),
+        };
+        if !ours {
             return false;
         }
         self.stats.raced += 1;
@@ -364,4 +372,9 @@ impl Correlator {
         };
         self.hand_down(&child, link, out);
     }
+}
+
+/// True when `m` was submitted from a loopback address (or by `pickup`).
+fn from_loopback(m: &MessageState) -> bool {
+    m.client_ip.as_deref().is_some_and(is_loopback_ip)
 }
