@@ -934,6 +934,19 @@ mod tests {
         assert_eq!(c.smtp, SmtpConfig::default());
         assert!(c.mail.is_none());
         assert_eq!(c.web.listen.to_string(), DEFAULT_LISTEN);
+        assert!(c.ingest.filter_transports.is_empty());
+    }
+
+    #[test]
+    fn filter_transports_are_kept_once_each_in_order() {
+        let c = Config::from_toml_str(
+            "[ingest]\nfilter_transports = [\"pfilter\", \"amavis-in\", \"pfilter\"]",
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.ingest.filter_transports, ["pfilter", "amavis-in"]);
+        let back = Config::from_toml_str(&c.to_toml(), None).unwrap();
+        assert_eq!(back.ingest, c.ingest);
     }
 
     #[test]
@@ -979,6 +992,14 @@ mod tests {
             (
                 "[web]\ntrusted_proxies = [\"10.0.0.1/8\"]",
                 "web.trusted_proxies",
+            ),
+            (
+                "[ingest]\nfilter_transports = [\"\"]",
+                "ingest.filter_transports",
+            ),
+            (
+                "[ingest]\nfilter_transports = [\"a;b\"]",
+                "ingest.filter_transports",
             ),
         ] {
             let msg = err(text);

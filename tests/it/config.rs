@@ -36,6 +36,7 @@ fn the_example_configuration_is_valid_and_its_password_is_masked() {
         "notify_bounced = 10",
         "tls = \"starttls\"",
         "allowed_networks = [\"192.0.2.0/24\", \"2001:db8::/32\"]",
+        "filter_transports = [\"pfilter\"]",
     ] {
         assert!(text.contains(key), "{key} in {text}");
     }
@@ -58,6 +59,10 @@ fn bad_configurations_exit_2_naming_the_key() {
         ),
         ("[web]\nlisten = \"localhost\"\n", "web.listen"),
         ("[smtp]\nca_file = \"ca.pem\"\n", "smtp.ca_file"),
+        (
+            "[ingest]\nfilter_transports = [\"p filter\"]\n",
+            "ingest.filter_transports",
+        ),
         (
             "[mail]\nfrom = \"a@b.edu\\r\\nBcc: c@d.edu\"\n",
             "mail.from",
@@ -121,4 +126,55 @@ fn flags_win_over_the_configuration_which_wins_over_defaults() {
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Nowhere/Atlantis"), "{err}");
+}
+
+#[test]
+fn ingest_takes_the_filter_transports_of_the_configuration() {
+    // A delivery to the named pipe filter is a hop: no record, although no copy came
+    // back (the filter discarded the message).
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mail.log");
+    std::fs::write(
+        &log,
+        "\
+Mar  1 14:19:53 relay1 postfix/smtpd[3593]: 98A249C02D1: client=ws02.example.edu[192.0.2.2]
+Mar  1 14:19:53 relay1 postfix/cleanup[3596]: 98A249C02D1: message-id=<p1@example.edu>
+Mar  1 14:19:53 relay1 postfix/qmgr[3537]: 98A249C02D1: from=<bob@example.edu>, size=2059, nrcpt=1 (queue active)
+Mar  1 14:19:53 relay1 postfix/pipe[3598]: 98A249C02D1: to=<ok3@example.org>, relay=scanner, delay=0.04, delays=0.01/0.01/0/0.02, dsn=2.0.0, status=sent (delivered via scanner service)
+Mar  1 14:19:53 relay1 postfix/qmgr[3537]: 98A249C02D1: removed
+",
+    )
+    .unwrap();
+    let sent = |name: &str| {
+        let path = dir.path().join("smtplog.toml");
+        std::fs::write(
+            &path,
+            format!("[ingest]\nfilter_transports = [\"{name}\"]\n"),
+        )
+        .unwrap();
+        let db = dir.path().join(format!("{name}.db"));
+        let out = smtplog(&[
+            "--config",
+            path.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--tz",
+            "UTC",
+            "ingest",
+            "--json",
+            "--year",
+            "2024",
+            log.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        summary["records"]["sent"].as_u64().unwrap()
+    };
+    assert_eq!(sent("scanner"), 0);
+    assert_eq!(sent("pfilter"), 1);
 }
