@@ -65,20 +65,28 @@ fn check_run(run: &str, log: &str) {
     assert!(owned.is_empty(), "{run}/{log}: records of {owned:?}");
 }
 
+/// Every fixture: without a content filter (`run1`, `run2`), then with each of Postfix's
+/// three filter designs (after-queue SMTP with and without XFORWARD, pipe + sendmail,
+/// before-queue proxy).
+const RUNS: [&str; 4] = ["run1", "run2", "filter-smtp", "filter-noxforward"];
+
 #[test]
 fn postlogd_maillog_file_format() {
-    check_run("run1", "maillog.log");
-    check_run("run2", "maillog.log");
+    for run in RUNS {
+        check_run(run, "maillog.log");
+    }
 }
 
 #[test]
 fn classic_syslog_format() {
-    check_run("run1", "syslog.log");
-    check_run("run2", "syslog.log");
+    for run in RUNS {
+        check_run(run, "syslog.log");
+    }
 }
 
 #[test]
 fn rfc3339_format() {
-    check_run("run1", "rfc3339.log");
-    check_run("run2", "rfc3339.log");
+    for run in RUNS {
+        check_run(run, "rfc3339.log");
+    }
 }
