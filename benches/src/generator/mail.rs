@@ -347,7 +347,8 @@ impl Gen {
     }
 
     /// The first pass of a message on a content-filter host: all recipients go to amavis,
-    /// which re-injects the mail as `NEWID`. NEWID's first lines come before the hop lines.
+    /// which re-injects the mail as `NEWID`. NEWID's first lines come before the hop lines;
+    /// a few hop lines come after NEWID was delivered and removed.
     fn content_filter(&mut self, mut msg: Box<Msg>, t0: i64) {
         let (host, inst) = (msg.host, msg.inst);
         self.tally.situations.content_filter_hops += 1;
@@ -374,7 +375,14 @@ impl Gen {
         self.sched.line(t, host, body, Effect::none());
         let t_q = t + self.rng.span(500, 10_000);
         let t_amavis = t + self.rng.span(200, 3_000);
-        let t_hop = t_amavis + self.rng.span(100, 5_000);
+        // Now and then the filter's answer is logged seconds late: the copy may have been
+        // delivered and removed by then.
+        let t_hop = if self.rng.chance(0.03) {
+            self.tally.situations.late_filter_answers += 1;
+            t_amavis + self.rng.span(2_000_000, 15_000_000)
+        } else {
+            t_amavis + self.rng.span(100, 5_000)
+        };
 
         let amavis = self.world.hosts[host].amavis + self.rng.range(0, 4) as u32;
         let mut body = String::with_capacity(400);

@@ -95,6 +95,7 @@ fn both_timestamp_families_and_all_hard_cases_occur() {
     assert!(s.queue_id_reuses > 0, "{s:?}");
     assert!(s.shared_queue_ids > 0, "{s:?}");
     assert!(s.content_filter_hops > 0, "{s:?}");
+    assert!(s.late_filter_answers > 0, "{s:?}");
     assert!(s.forwards > 0, "{s:?}");
     assert!(s.bounce_notices > 0, "{s:?}");
     assert!(s.expirations > 0, "{s:?}");

@@ -119,6 +119,9 @@ pub struct Situations {
     pub shared_queue_ids: u64,
     /// Messages re-queued through the content filter (`queued as NEWID`).
     pub content_filter_hops: u64,
+    /// Content-filter hops whose answer (`queued as NEWID`) is logged seconds after the
+    /// filter re-injected the copy, often after the copy left the queue.
+    pub late_filter_answers: u64,
     /// Recipients forwarded by `local` (`forwarded as NEWID`).
     pub forwards: u64,
     /// Non-delivery notifications (bounce notices) sent to our senders.
