@@ -320,3 +320,20 @@ Mar  1 14:20:11 relay1 postfix/smtpd[3380]: disconnect from unknown[192.0.2.7] e
         &["auth_blk promo@deals.example.biz 192.0.2.7 - ok5@example.edu 8255898C316@relay1/postfix"],
     );
 }
+
+#[test]
+fn a_hop_whose_new_message_never_came_is_not_given_to_a_later_one() {
+    // proxy-accept names E47D8AD03D5, which this log never shows (the filter's back end
+    // logs elsewhere); half an hour later the ID is another message's.
+    check(
+        "\
+Mar  1 13:53:08 relay1 postfix/submission/smtpd[6459]: NOQUEUE: client=ws03.example.edu[192.0.2.3], sasl_method=PLAIN, sasl_username=carol@example.edu
+Mar  1 13:53:09 relay1 postfix/submission/smtpd[6459]: proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued as E47D8AD03D5; from=<carol@example.edu> to=<ok4@example.org> proto=ESMTP helo=<ws.example.edu> sasl_username=<carol@example.edu>
+Mar  1 14:23:08 relay1 postfix/smtpd[6460]: E47D8AD03D5: client=pc9.example.edu[192.0.2.9]
+Mar  1 14:23:08 relay1 postfix/qmgr[6400]: E47D8AD03D5: from=<dave@example.edu>, size=1696, nrcpt=1 (queue active)
+Mar  1 14:23:08 relay1 postfix/smtp[6447]: E47D8AD03D5: to=<ok4@example.org>, relay=mx.example.org[198.51.100.3]:25, delay=0.5, delays=0/0/0.2/0.3, dsn=2.0.0, status=sent (250 ok)
+Mar  1 14:23:08 relay1 postfix/qmgr[6400]: E47D8AD03D5: removed
+",
+        &["sent dave@example.edu 192.0.2.9 - ok4@example.org E47D8AD03D5@relay1/postfix"],
+    );
+}

@@ -369,6 +369,7 @@ impl Correlator {
             orig_rcpt: None,
             parent: String::new(),
             seq: 0,
+            at_ms: 0,
         };
         self.hand_down(&child, link, out);
     }

@@ -146,6 +146,8 @@ pub struct Correlator {
     /// Transports the configuration names as content filters: a `sent` delivery to one
     /// of them is a hop at once.
     filter_transports: Vec<String>,
+    /// When the line being fed was logged (ms since the epoch).
+    now_ms: i64,
     /// Touch order for eviction: (seq, key); stale entries are skipped.
     order: VecDeque<(u64, Key)>,
     link_order: VecDeque<(u64, Key)>,
@@ -314,6 +316,7 @@ impl Correlator {
 
     fn feed_once(&mut self, time: DateTime<FixedOffset>, entry: &Entry<'_>, out: &mut impl Sink) {
         let at = time.with_timezone(&Utc);
+        self.now_ms = at.timestamp_millis();
         match &entry.event {
             Event::ClientLine {
                 queue_id,
@@ -525,7 +528,14 @@ impl Correlator {
                     ..MessageState::default()
                 };
                 if let Some(link) = self.links.remove(key) {
-                    inherit(&mut m, &link);
+                    // A link announced long before is stale: its message never came here
+                    // (or came and went unseen), and this is another one.
+                    let window_ms = i64::from(self.limits.recent_secs) * 1000;
+                    if link.at_ms == 0 || m.first_ms - link.at_ms <= window_ms {
+                        inherit(&mut m, &link);
+                    } else {
+                        self.stats.evicted += 1;
+                    }
                 }
                 // A queue ID used again: the message that had it is forgotten.
                 if let Some(old) = self.recent.remove(key) {
@@ -621,6 +631,7 @@ impl Correlator {
             parent: self.origins.text(parent),
             seq: 0,
             own_sasl: false,
+            at_ms: 0,
         };
         self.hand_down(child, link, out);
         true
@@ -675,6 +686,7 @@ impl Correlator {
         self.seq += 1;
         let link = Inheritance {
             seq: self.seq,
+            at_ms: self.now_ms,
             ..link
         };
         self.link_order.push_back((self.seq, *child));

@@ -164,6 +164,10 @@ pub struct Inheritance {
     /// filter's mail: the session in front of the filter logged in).
     #[serde(default, skip_serializing_if = "is_false")]
     pub own_sasl: bool,
+    /// When the hop was logged (ms since the epoch; 0: unknown). A new message that
+    /// appears much later under this queue ID is another message.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub at_ms: i64,
 }
 
 /// A saved piece of correlator state: a message, a pending hop link, a message that
