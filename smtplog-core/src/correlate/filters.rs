@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 
 use super::key::{Key, Qid};
 use super::state::{Inheritance, MessageState, Piped, Session};
-use super::{Correlator, Retract, Sink, is_loopback, is_loopback_ip, mid_slot};
+use super::{Correlator, Retract, Sink, is_loopback, is_loopback_ip, is_pipe, mid_slot};
 use crate::parse::{Action, Delivery, Entry, queued_as};
 
 impl Correlator {
@@ -134,7 +134,7 @@ impl Correlator {
         out: &mut impl Sink,
     ) -> bool {
         let named = self.filter_transports.iter().any(|t| t == d.relay);
-        if !named && entry.header.program.daemon() != "pipe" {
+        if !named && !is_pipe(entry) {
             return false;
         }
         if self.messages.get(key).is_some_and(|m| m.pipe_filtered) {

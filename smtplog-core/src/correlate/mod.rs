@@ -146,8 +146,8 @@ pub struct Correlator {
     /// Transports the configuration names as content filters: a `sent` delivery to one
     /// of them is a hop at once.
     filter_transports: Vec<String>,
-    /// When the line being fed was logged (ms since the epoch).
-    now_ms: i64,
+    /// When the line being fed was logged.
+    now: DateTime<Utc>,
     /// Touch order for eviction: (seq, key); stale entries are skipped.
     order: VecDeque<(u64, Key)>,
     link_order: VecDeque<(u64, Key)>,
@@ -316,7 +316,7 @@ impl Correlator {
 
     fn feed_once(&mut self, time: DateTime<FixedOffset>, entry: &Entry<'_>, out: &mut impl Sink) {
         let at = time.with_timezone(&Utc);
-        self.now_ms = at.timestamp_millis();
+        self.now = at;
         match &entry.event {
             Event::ClientLine {
                 queue_id,
@@ -686,7 +686,7 @@ impl Correlator {
         self.seq += 1;
         let link = Inheritance {
             seq: self.seq,
-            at_ms: self.now_ms,
+            at_ms: self.now.timestamp_millis(),
             ..link
         };
         self.link_order.push_back((self.seq, *child));
@@ -765,7 +765,7 @@ impl Correlator {
         record.delay = delay;
         record.response = Some(d.response);
         emit(&mut self.stats, record, out);
-        if status == Status::Sent && entry.header.program.daemon() == "pipe" {
+        if status == Status::Sent && is_pipe(entry) {
             self.piped(&key, at, d.to, true);
         }
     }
@@ -849,6 +849,13 @@ fn inherit(m: &mut MessageState, link: &Inheritance) {
 fn may_be_named_later(m: &MessageState) -> bool {
     let copy = m.parent.is_none() && m.client_ip.as_deref().is_some_and(is_loopback_ip);
     copy || !m.piped.is_empty() || m.pipe_filtered
+}
+
+/// True for a line of `pipe(8)` (`postfix/pipe`, `postfix-out/pipe`, ...).
+fn is_pipe(entry: &Entry<'_>) -> bool {
+    // No searcher: this is asked of every delivery.
+    let tag = entry.header.program.as_str();
+    tag.ends_with("/pipe") || tag == "pipe"
 }
 
 /// True for an address of this host.
