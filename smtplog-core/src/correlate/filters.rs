@@ -21,7 +21,9 @@ use chrono::{DateTime, Utc};
 
 use super::key::{Key, Qid};
 use super::state::{Inheritance, MessageState, Piped, Session};
-use super::{Correlator, Retract, Sink, is_loopback, is_loopback_ip, is_pipe, mid_slot};
+use super::{
+    Correlator, MessageIdIndex, Retract, Sink, is_loopback, is_loopback_ip, is_pipe, mid_slot,
+};
 use crate::parse::{Action, Delivery, Entry, queued_as};
 
 impl Correlator {
@@ -250,31 +252,16 @@ impl Correlator {
 
     /// Indexes the message `key` (in the queue) by its message-id.
     pub(super) fn index_key(&mut self, key: &Key) {
-        let Some(mid) = self.messages.get(key).and_then(|m| m.message_id.as_deref()) else {
-            return;
-        };
-        let keys = self
-            .by_message_id
-            .entry(mid_slot(key.origin, mid))
-            .or_default();
-        if !keys.contains(key) {
-            keys.push(*key);
+        if let Some(mid) = self.messages.get(key).and_then(|m| m.message_id.as_deref()) {
+            add_to_index(&mut self.by_message_id, key, mid);
         }
     }
 
     /// Indexes a restored message if it may be one side of a pipe filter hop.
     pub(super) fn index(&mut self, key: &Key, m: &MessageState) {
-        let Some(mid) = m.message_id.as_deref() else {
-            return;
-        };
-        if (m.picked_up && m.parent.is_none()) || m.pipe_filtered || !m.piped.is_empty() {
-            let keys = self
-                .by_message_id
-                .entry(mid_slot(key.origin, mid))
-                .or_default();
-            if !keys.contains(key) {
-                keys.push(*key);
-            }
+        let side = (m.picked_up && m.parent.is_none()) || m.pipe_filtered || !m.piped.is_empty();
+        if let Some(mid) = m.message_id.as_deref().filter(|_| side) {
+            add_to_index(&mut self.by_message_id, key, mid);
         }
     }
 
@@ -372,6 +359,14 @@ impl Correlator {
             at_ms: 0,
         };
         self.hand_down(&child, link, out);
+    }
+}
+
+/// Files `key` under `message_id` in `index`, once.
+fn add_to_index(index: &mut MessageIdIndex, key: &Key, message_id: &str) {
+    let keys = index.entry(mid_slot(key.origin, message_id)).or_default();
+    if !keys.contains(key) {
+        keys.push(*key);
     }
 }
 
