@@ -13,8 +13,8 @@ use serde_json::json;
 use smtplog_core::ingest::{self, IngestOptions, IngestSummary, Input, InputOutcome, Progress};
 use smtplog_core::record::Status;
 use smtplog_core::source;
-use smtplog_core::store::Store;
 
+use crate::database::open_writing;
 use crate::inputs::zone;
 use crate::{Cli, Failure};
 
@@ -90,8 +90,7 @@ fn ends_near(path: Option<&Path>) -> (i32, u8) {
 pub(crate) fn run(cli: &Cli, args: &IngestArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
     let _lock = lock(&cli.db)?;
-    let mut store =
-        Store::open(&cli.db).with_context(|| format!("cannot open {}", cli.db.display()))?;
+    let mut store = open_writing(&cli.db)?;
     let mut files: Vec<PathBuf> = args
         .files
         .iter()

@@ -6,8 +6,10 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod config_cmd;
+mod database;
 mod ingest_cmd;
 mod inputs;
+mod migrate_cmd;
 mod notify_cmd;
 mod parse_cmd;
 mod prune_cmd;
@@ -64,6 +66,9 @@ enum Command {
     Notify(notify_cmd::NotifyArgs),
     /// Delete records older than the retention window.
     Prune(prune_cmd::PruneArgs),
+    /// Upgrade the database to this smtplog's schema (the commands that only read refuse
+    /// an older one).
+    Migrate,
     /// Check a configuration file and print the effective configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -168,6 +173,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Report(args) => report_cmd::run(cli, args),
         Command::Notify(args) => notify_cmd::run(cli, args),
         Command::Prune(args) => prune_cmd::run(cli, args),
+        Command::Migrate => migrate_cmd::run(cli),
         Command::Config(cmd) => config_cmd::run(cli, cmd),
     }
 }

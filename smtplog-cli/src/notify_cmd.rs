@@ -20,8 +20,9 @@ use smtplog_core::notify::{self, Offender, Outcome};
 use smtplog_core::record::Status;
 use smtplog_core::store::WarningState;
 
+use crate::database::{open_reading, open_writing};
 use crate::inputs::zone;
-use crate::report_cmd::{host_name, open_store};
+use crate::report_cmd::host_name;
 use crate::{Cli, Failure};
 
 #[derive(Args, Debug)]
@@ -63,10 +64,10 @@ pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
                 .into(),
         ));
     }
-    let mut store = open_store(cli)?;
     let mut out = io::stdout().lock();
 
     if args.dry_run {
+        let store = open_reading(&cli.db)?;
         let offenders = notify::offenders(&store, policy, day, tz)?;
         let mut due = 0;
         for o in &offenders {
@@ -98,6 +99,7 @@ pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
     }
 
     let mail_config = settings.mail("smtplog notify needs a [mail] section")?;
+    let mut store = open_writing(&cli.db)?;
     let host = host_name();
     let mut deliverer = SmtpDeliverer::new(&settings.smtp, &host).map_err(anyhow::Error::from)?;
     let ctx = MailContext { now, host };

@@ -5,12 +5,11 @@
 
 use std::io::{self, Write};
 
-use anyhow::Context;
 use chrono::{NaiveTime, Utc};
 use clap::Args;
-use smtplog_core::store::Store;
 use smtplog_core::timestamp::local_to_fixed;
 
+use crate::database::open_writing;
 use crate::inputs::zone;
 use crate::{Cli, Failure};
 
@@ -33,8 +32,7 @@ pub(crate) fn run(cli: &Cli, args: &PruneArgs) -> Result<(), Failure> {
     let today = Utc::now().with_timezone(&tz).date_naive();
     let oldest = policy.oldest_day(today);
     let cutoff = local_to_fixed(tz, oldest.and_time(NaiveTime::MIN)).with_timezone(&Utc);
-    let mut store =
-        Store::open(&cli.db).with_context(|| format!("cannot open {}", cli.db.display()))?;
+    let mut store = open_writing(&cli.db)?;
     let deleted = store.prune(cutoff)?;
     let warnings = store.prune_warnings(oldest)?;
     writeln!(

@@ -10,8 +10,9 @@ use clap::{Args, ValueEnum};
 use smtplog_core::report::csv::CsvOptions;
 use smtplog_core::report::{self, Footer, Lang};
 
+use crate::database::open_reading;
 use crate::inputs::zone;
-use crate::sender_days::{SenderDays, open_existing};
+use crate::sender_days::SenderDays;
 use crate::{Cli, Failure};
 
 /// The output formats.
@@ -66,7 +67,7 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 pub(crate) fn run(cli: &Cli, args: &QueryArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
     let query = args.days.query(tz)?;
-    let store = open_existing(&cli.db)?;
+    let store = open_reading(&cli.db)?;
     let client_ip = args.client_ip.to_string();
     let report = report::build(&store, &query, &client_ip, args.lang, Utc::now())?;
     let footer = Footer {

@@ -12,8 +12,8 @@ use clap::Args;
 use smtplog_core::mail::{self, Deliver, Kind, MailContext, SmtpDeliverer};
 use smtplog_core::query::Query;
 use smtplog_core::report::{self, Lang};
-use smtplog_core::store::Store;
 
+use crate::database::open_reading;
 use crate::inputs::zone;
 use crate::sender_days::SenderDays;
 use crate::{Cli, Failure};
@@ -53,18 +53,6 @@ pub(crate) fn host_name() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// Opens the database, which must exist (a report of an empty new file helps nobody).
-pub(crate) fn open_store(cli: &Cli) -> Result<Store, Failure> {
-    if !cli.db.exists() {
-        return Err(anyhow!(
-            "no database at {} (run `smtplog ingest` first, or pass --db or --config)",
-            cli.db.display()
-        )
-        .into());
-    }
-    Ok(Store::open(&cli.db).with_context(|| format!("cannot open {}", cli.db.display()))?)
-}
-
 pub(crate) fn run(cli: &Cli, args: &ReportArgs) -> Result<(), Failure> {
     let settings = &cli.settings;
     let tz = zone(cli.tz.as_deref(), None)?;
@@ -78,7 +66,7 @@ pub(crate) fn run(cli: &Cli, args: &ReportArgs) -> Result<(), Failure> {
         .check_range(args.days.begin, args.days.end, today)
         .map_err(|e| Failure::Refused(format!("refused: {e}; nothing was sent")))?;
     let mail_config = settings.mail("smtplog report needs a [mail] section")?;
-    let store = open_store(cli)?;
+    let store = open_reading(&cli.db)?;
     let query = Query {
         email: to.to_string(),
         begin: args.days.begin,

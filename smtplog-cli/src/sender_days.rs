@@ -1,14 +1,10 @@
-//! The arguments every per-sender command shares — an address and an inclusive range of
-//! days — and the database those commands read.
+//! The arguments every per-sender command shares: an address and an inclusive range of
+//! days.
 
-use std::path::Path;
-
-use anyhow::{Context, anyhow};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::Args;
 use smtplog_core::query::Query;
-use smtplog_core::store::Store;
 
 use crate::Failure;
 
@@ -47,17 +43,4 @@ impl SenderDays {
             zone,
         })
     }
-}
-
-/// Opens the database for reading; a missing file is an error rather than a new, empty
-/// database.
-pub(crate) fn open_existing(db: &Path) -> Result<Store, Failure> {
-    if !db.exists() {
-        return Err(anyhow!(
-            "no database at {} (run `smtplog ingest` first, or pass --db)",
-            db.display()
-        )
-        .into());
-    }
-    Ok(Store::open(db).with_context(|| format!("cannot open {}", db.display()))?)
 }

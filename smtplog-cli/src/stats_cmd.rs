@@ -6,8 +6,9 @@ use clap::Args;
 use smtplog_core::record::Status;
 use smtplog_core::report::json::JsonReport;
 
+use crate::database::open_reading;
 use crate::inputs::zone;
-use crate::sender_days::{SenderDays, open_existing};
+use crate::sender_days::SenderDays;
 use crate::{Cli, Failure};
 
 #[derive(Args, Debug)]
@@ -22,7 +23,7 @@ pub(crate) struct StatsArgs {
 pub(crate) fn run(cli: &Cli, args: &StatsArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
     let query = args.days.query(tz)?;
-    let store = open_existing(&cli.db)?;
+    let store = open_reading(&cli.db)?;
     let table = query.daily(&store)?;
     let mut out = io::stdout().lock();
     if args.json {

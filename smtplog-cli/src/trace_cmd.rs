@@ -4,11 +4,10 @@
 
 use std::io::{self, BufWriter, Write};
 
-use anyhow::{Context, anyhow};
 use clap::Args;
 use smtplog_core::report::trace;
-use smtplog_core::store::Store;
 
+use crate::database::open_reading;
 use crate::inputs::zone;
 use crate::{Cli, Failure};
 
@@ -36,15 +35,7 @@ pub(crate) fn run(cli: &Cli, args: &TraceArgs) -> Result<(), Failure> {
         ));
     }
     let tz = zone(cli.tz.as_deref(), None)?;
-    if !cli.db.exists() {
-        return Err(anyhow!(
-            "no database at {} (run `smtplog ingest` first, or pass --db)",
-            cli.db.display()
-        )
-        .into());
-    }
-    let store =
-        Store::open(&cli.db).with_context(|| format!("cannot open {}", cli.db.display()))?;
+    let store = open_reading(&cli.db)?;
     let found = trace::trace(&store, &args.id)?;
     let mut out = BufWriter::new(io::stdout().lock());
     trace::render_text(&found, tz, &mut out)?;

@@ -128,3 +128,45 @@ fn trace_shows_a_stored_message_and_exits_1_for_an_unknown_id() {
     let out = cli(&db, &["trace", "ABCDEF0123456"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn reading_commands_never_create_or_write_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.db");
+    let range = [
+        "--email",
+        "alice@dept.example.edu",
+        "--begin",
+        "2026-11-28",
+        "--end",
+        "2026-11-29",
+    ];
+    for args in [
+        [&["stats"][..], &range[..]].concat(),
+        [&["query"][..], &range[..]].concat(),
+        vec!["trace", "ABC123"],
+    ] {
+        let out = cli(&missing, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("no database at"), "{args:?}: {err}");
+        assert!(err.contains("smtplog ingest"), "{args:?}: {err}");
+        assert!(!missing.exists(), "{args:?} created the file");
+    }
+
+    // An existing database is read, byte for byte untouched, and no write-ahead log is
+    // left beside it.
+    let db = sample_db(dir.path());
+    let before = std::fs::read(&db).unwrap();
+    let out = cli(&db, &[&["stats", "--json"][..], &range[..]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    // `migrate` on an up-to-date file says so.
+    let out = cli(&db, &["migrate"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
+}

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::correlate::{Change, MessageKey, Relink, Retract, Saved};
 use crate::parse::QueueId;
@@ -42,6 +42,20 @@ pub enum StoreError {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// A file opened for reading has an older schema; reading never rewrites it.
+    #[error(
+        "database schema version {found} is older than this smtplog's ({supported}); \
+         run `smtplog migrate` to upgrade it"
+    )]
+    TooOld {
+        /// The file's version.
+        found: i64,
+        /// The version this build reads.
+        supported: i64,
+    },
+    /// A file opened for reading does not exist (reading never creates one).
+    #[error("no database at {0}")]
+    Missing(String),
     /// The thread that commits batches stopped (after an error of its own).
     #[error("the database writer stopped")]
     WriterStopped,
@@ -172,6 +186,69 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
         Store::setup(conn)
+    }
+
+    /// Opens the database file at `path` for reading only: it is never created, never
+    /// migrated and never written, so it may be a read-only file or on a read-only
+    /// mount. A file of an older schema is refused ([`StoreError::TooOld`]; `smtplog
+    /// migrate`, that is [`Store::open`], upgrades it), one of a newer schema too.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.display().to_string()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match Connection::open_with_flags(path, flags).and_then(|c| {
+            c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+                .map(|_| c)
+        }) {
+            Ok(conn) => conn,
+            // A write-ahead-log database whose shared-memory file cannot be made (a
+            // read-only folder or mount, after the last writer removed it) is read as
+            // immutable: nothing can be writing it there.
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly
+                ) =>
+            {
+                Connection::open_with_flags(
+                    format!("file:{}?immutable=1", uri_path(path)),
+                    flags | OpenFlags::SQLITE_OPEN_URI,
+                )?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        conn.busy_timeout(Duration::from_secs(30))?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > schema::VERSION {
+            return Err(StoreError::TooNew {
+                found,
+                supported: schema::VERSION,
+            });
+        }
+        if found < schema::VERSION {
+            return Err(StoreError::TooOld {
+                found,
+                supported: schema::VERSION,
+            });
+        }
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        Ok(Store {
+            conn,
+            known: Known::default(),
+        })
+    }
+
+    /// Upgrades the existing database file at `path` to this build's schema, on
+    /// purpose (`smtplog migrate`); returns the versions before and after.
+    pub fn migrate(path: &Path) -> Result<(i64, i64)> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.display().to_string()));
+        }
+        let conn = Connection::open(path)?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let store = Store::setup(conn)?;
+        Ok((found, store.schema_version()?))
     }
 
     /// A store in memory (for tests and one-off use).
@@ -551,6 +628,20 @@ impl Store {
 }
 
 /// A row of the `pending` table read back.
+/// `path` written for an SQLite URI (`file:PATH?...`): `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn saved_row(key_text: &str, state: &str) -> Result<(MessageKey, Saved)> {
     let corrupt = |reason: String| StoreError::CorruptState {
         key: key_text.to_string(),
@@ -937,6 +1028,80 @@ mod tests {
         assert!(err.to_string().contains("damaged records in message row"));
         // Other senders' records still read.
         assert_eq!(by_queue_id(&store, "AAA1").len(), 2);
+    }
+
+    /// A file in the system's temporary folder, removed (with its WAL files) when dropped.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new(name: &str) -> TempDb {
+            let path = std::env::temp_dir()
+                .join(format!("smtplog-store-{}-{name}.db", std::process::id()));
+            let db = TempDb(path);
+            db.remove();
+            db
+        }
+
+        fn remove(&self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = self.0.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            self.remove();
+        }
+    }
+
+    #[test]
+    fn reading_never_creates_migrates_or_writes_and_migrate_upgrades_on_purpose() {
+        let db = TempDb::new("read-only");
+        let err = Store::open_read_only(&db.0).unwrap_err();
+        assert!(matches!(err, StoreError::Missing(_)), "{err}");
+        assert!(!db.0.exists(), "reading created the file");
+
+        // A version 3 file, as an older smtplog left it.
+        {
+            let mut conn = Connection::open(&db.0).unwrap();
+            conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))
+                .unwrap();
+            schema::migrate_to(&mut conn, 3).unwrap();
+        }
+        let before = std::fs::read(&db.0).unwrap();
+        let err = Store::open_read_only(&db.0).unwrap_err();
+        assert!(
+            matches!(err, StoreError::TooOld { found: 3, supported } if supported == schema::VERSION),
+            "{err}"
+        );
+        assert!(err.to_string().contains("smtplog migrate"), "{err}");
+        assert_eq!(
+            std::fs::read(&db.0).unwrap(),
+            before,
+            "the file was rewritten"
+        );
+
+        assert_eq!(Store::migrate(&db.0).unwrap(), (3, schema::VERSION));
+        assert_eq!(
+            Store::migrate(&db.0).unwrap(),
+            (schema::VERSION, schema::VERSION)
+        );
+        let mut store = Store::open_read_only(&db.0).unwrap();
+        assert_eq!(store.count_records().unwrap(), 0);
+        // Nothing can be written through it.
+        let cutoff: DateTime<Utc> = "2024-03-01T00:00:00Z".parse().unwrap();
+        assert!(store.prune(cutoff).is_err());
+        drop(store);
+
+        let conn = Connection::open(&db.0).unwrap();
+        conn.pragma_update(None, "user_version", schema::VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let err = Store::open_read_only(&db.0).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
     }
 
     #[test]
