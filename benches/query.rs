@@ -205,7 +205,8 @@ fn bench(c: &mut Criterion) {
         zone: zone(),
     };
     let generated = start();
-    let probe = report::build(&store, &query, "127.0.0.1", Lang::ZhTw, generated).expect("query");
+    let probe =
+        report::build(&store, &query, [127, 0, 0, 1].into(), Lang::ZhTw, generated).expect("query");
     eprintln!(
         "store: {} records; report of {}: {} records over {} days",
         store.count_records().expect("count"),
@@ -219,8 +220,8 @@ fn bench(c: &mut Criterion) {
         let mut out = Vec::with_capacity(1 << 20);
         b.iter(|| {
             out.clear();
-            let r =
-                report::build(&store, &query, "127.0.0.1", Lang::ZhTw, generated).expect("query");
+            let r = report::build(&store, &query, [127, 0, 0, 1].into(), Lang::ZhTw, generated)
+                .expect("query");
             report::json::render(&r, &mut out).expect("render");
             black_box(out.len())
         })

@@ -1,17 +1,14 @@
 //! `smtplog ingest`: read logs into the store, incrementally (see smtplog-core's `ingest`).
 
-use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
+use std::path::PathBuf;
+use std::time::Instant;
 
-use anyhow::{Context, anyhow};
-use chrono::{DateTime, Datelike, Utc};
+use anyhow::Context;
+use chrono::Utc;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
-use smtplog_core::ingest::{self, IngestOptions, IngestSummary, Input, InputOutcome, Progress};
-use smtplog_core::record::Status;
+use smtplog_core::ingest::{self, IngestError, IngestOptions, Input, InputOutcome, Progress};
 use smtplog_core::source;
 
 use crate::database::open_writing;
@@ -38,29 +35,6 @@ pub(crate) struct IngestArgs {
     files: Vec<PathBuf>,
 }
 
-/// Holds the database's ingest lock file for the life of the run, so two ingests never
-/// read the same input at once.
-struct IngestLock(#[allow(dead_code)] File);
-
-fn lock(db: &Path) -> Result<IngestLock, Failure> {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".ingest-lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&name)
-        .with_context(|| format!("cannot create lock file {}", Path::new(&name).display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(IngestLock(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Failure::Refused(format!(
-            "another ingest into {} is running",
-            db.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(anyhow!(e).context("cannot lock").into()),
-    }
-}
-
 struct Bar(Option<ProgressBar>);
 
 impl Progress for Bar {
@@ -79,17 +53,8 @@ impl Progress for Bar {
     }
 }
 
-fn ends_near(path: Option<&Path>) -> (i32, u8) {
-    let when: DateTime<Utc> = path
-        .and_then(|p| std::fs::metadata(p).ok()?.modified().ok())
-        .unwrap_or_else(SystemTime::now)
-        .into();
-    (when.year(), when.month() as u8)
-}
-
 pub(crate) fn run(cli: &Cli, args: &IngestArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
-    let _lock = lock(&cli.db)?;
     let mut store = open_writing(&cli.db)?;
     let mut files: Vec<PathBuf> = args
         .files
@@ -99,24 +64,13 @@ pub(crate) fn run(cli: &Cli, args: &IngestArgs) -> Result<(), Failure> {
         .collect();
     let stdin = files.len() < args.files.len();
     source::oldest_first(&mut files);
+    let now = Utc::now();
     let mut inputs = Vec::new();
     for f in &files {
-        let reader = source::open(f).with_context(|| format!("cannot open {}", f.display()))?;
-        let gz = is_gzip_file(f)?;
-        inputs.push(Input {
-            name: f.display().to_string(),
-            reader,
-            complete: gz,
-            ends_near: ends_near(Some(f)),
-        });
+        inputs.push(Input::open(f, now).with_context(|| format!("cannot open {}", f.display()))?);
     }
     if stdin {
-        inputs.push(Input {
-            name: "-".to_string(),
-            reader: source::reader(io::stdin())?,
-            complete: true,
-            ends_near: ends_near(None),
-        });
+        inputs.push(Input::from_reader("-", io::stdin(), now)?);
     }
     let mut options = IngestOptions::new(tz);
     options.year = args.year;
@@ -133,14 +87,22 @@ pub(crate) fn run(cli: &Cli, args: &IngestArgs) -> Result<(), Failure> {
     });
     let mut progress = Bar(bar);
     let started = Instant::now();
-    let summary = ingest::ingest(&mut store, inputs, &options, &mut progress)?;
+    let summary = match ingest::ingest(&mut store, inputs, &options, &mut progress) {
+        Ok(summary) => summary,
+        Err(IngestError::Busy(db)) => {
+            return Err(Failure::Nothing(format!(
+                "another ingest into {db} is running"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(bar) = &progress.0 {
         bar.finish_and_clear();
     }
     let elapsed = started.elapsed().as_secs_f64();
     let mut out = io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary_json(&summary, elapsed))
+        serde_json::to_writer_pretty(&mut out, &summary.to_json(elapsed))
             .map_err(io::Error::from)?;
         writeln!(out)?;
     } else {
@@ -164,60 +126,4 @@ pub(crate) fn run(cli: &Cli, args: &IngestArgs) -> Result<(), Failure> {
         )?;
     }
     Ok(())
-}
-
-fn is_gzip_file(path: &Path) -> Result<bool, Failure> {
-    use std::io::Read;
-    let mut head = [0u8; 2];
-    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let n = f.read(&mut head)?;
-    Ok(source::is_gzip(&head[..n]))
-}
-
-fn summary_json(s: &IngestSummary, elapsed: f64) -> serde_json::Value {
-    let records: serde_json::Map<String, serde_json::Value> = Status::ALL
-        .iter()
-        .map(|st| {
-            (
-                st.as_str().to_string(),
-                json!(s.correlate.records_with(*st)),
-            )
-        })
-        .collect();
-    json!({
-        "inputs": s.inputs.iter().map(|i| json!({
-            "name": i.name,
-            "outcome": match &i.outcome {
-                InputOutcome::New => "new",
-                InputOutcome::Resumed { .. } => "resumed",
-                InputOutcome::Truncated => "truncated",
-                InputOutcome::Empty => "empty",
-                InputOutcome::Repeated => "repeated",
-            },
-            "lines": i.lines,
-            "bytes": i.bytes,
-        })).collect::<Vec<_>>(),
-        "lines": s.parse.lines,
-        "postfix_lines": s.parse.postfix_lines,
-        "skipped": s.parse.skipped,
-        "malformed": s.parse.malformed,
-        "unrecognized_postfix": s.parse.unrecognized_postfix,
-        "bad_time": s.bad_time,
-        "events": s.parse.by_kind,
-        "records": records,
-        "records_stored": s.records,
-        "orphans": {
-            "records": s.correlate.orphan_records,
-            "messages": s.correlate.orphan_messages,
-            "lines": s.correlate.orphan_lines,
-        },
-        "evicted": s.correlate.evicted,
-        "hops": s.correlate.hops,
-        "raced": s.correlate.raced,
-        "retracted": s.correlate.retracted,
-        "recent_dropped": s.correlate.recent_dropped,
-        "pending": s.pending,
-        "elapsed_seconds": elapsed,
-        "lines_per_second": if elapsed > 0.0 { s.parse.lines as f64 / elapsed } else { 0.0 },
-    })
 }

@@ -77,10 +77,29 @@ enum Command {
 /// An error with the exit code it maps to.
 #[derive(Debug)]
 pub(crate) enum Failure {
-    /// Refused by policy, or nothing to do: exit 1.
+    /// Refused by policy: exit 1, printed after "refused: ".
     Refused(String),
+    /// Nothing to do or nothing found: exit 1.
+    Nothing(String),
     /// Anything else: exit 2.
     Error(anyhow::Error),
+}
+
+/// An error and its causes, each said once: a cause whose text its error already
+/// includes (thiserror's `{0}`, SQLite's code after its message) is left out.
+fn said_once(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 impl From<anyhow::Error> for Failure {
@@ -153,11 +172,15 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Error(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(Failure::Refused(why)) => {
+            let _ = writeln!(io::stderr(), "smtplog: refused: {why}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Nothing(why)) => {
             let _ = writeln!(io::stderr(), "smtplog: {why}");
             ExitCode::from(1)
         }
         Err(Failure::Error(e)) => {
-            let _ = writeln!(io::stderr(), "smtplog: error: {e:#}");
+            let _ = writeln!(io::stderr(), "smtplog: error: {}", said_once(&e));
             ExitCode::from(2)
         }
     }

@@ -16,9 +16,9 @@ use anyhow::anyhow;
 use chrono::{Days, NaiveDate, Utc};
 use clap::Args;
 use smtplog_core::mail::{MailContext, SmtpDeliverer};
-use smtplog_core::notify::{self, Offender, Outcome};
+use smtplog_core::notify::{self, Offender, Outcome, Standing};
+use smtplog_core::policy::Refusal;
 use smtplog_core::record::Status;
-use smtplog_core::store::WarningState;
 
 use crate::database::{open_reading, open_writing};
 use crate::inputs::zone;
@@ -57,43 +57,46 @@ pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| today.checked_sub_days(Days::new(1)).unwrap_or(today));
     policy
         .check_range(day, day, today)
-        .map_err(|e| Failure::Refused(format!("refused: {e}")))?;
+        .map_err(|e| Failure::Refused(e.to_string()))?;
     if policy.allowed_domains.is_empty() {
-        return Err(Failure::Refused(
-            "refused: no allowed domains are configured (policy.allowed_domains), so nobody can be warned"
-                .into(),
-        ));
+        return Err(Failure::Refused(format!(
+            "{}, so nobody can be warned",
+            Refusal::NoAllowedDomains
+        )));
     }
     let mut out = io::stdout().lock();
 
     if args.dry_run {
+        // The run's own classification (notify::plan): what the run would do.
         let store = open_reading(&cli.db)?;
-        let offenders = notify::offenders(&store, policy, day, tz)?;
+        let planned = notify::plan(&store, policy, day, tz, now)?;
         let mut due = 0;
-        for o in &offenders {
-            match notify::state_of(&store, o, day)? {
-                Some(WarningState::Sent(s)) => writeln!(
+        for (o, standing) in &planned {
+            let at = |t: &chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S");
+            match standing {
+                Standing::Due => writeln!(out, "would warn      {}", describe(o))?,
+                Standing::Abandoned(t) => writeln!(
                     out,
-                    "already warned  {}  at {}",
+                    "would warn      {}  (taking over a claim left at {} by a run that stopped)",
                     describe(o),
-                    s.sent.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")
+                    at(t)
                 )?,
-                Some(WarningState::Sending(at)) => writeln!(
+                Standing::AlreadySent(s) => {
+                    writeln!(out, "already warned  {}  at {}", describe(o), at(&s.sent))?
+                }
+                Standing::InProgress(t) => writeln!(
                     out,
                     "being sent      {}  (claimed at {})",
                     describe(o),
-                    at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")
+                    at(t)
                 )?,
-                None => {
-                    due += 1;
-                    writeln!(out, "would warn      {}", describe(o))?;
-                }
             }
+            due += usize::from(standing.is_due());
         }
         writeln!(
             out,
             "{day}: {due} would be warned, {} already warned or being warned (dry run: nothing sent or recorded)",
-            offenders.len() - due
+            planned.len() - due
         )?;
         return Ok(());
     }

@@ -5,13 +5,14 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use chrono::Utc;
 use clap::Args;
-use serde_json::{Map, Value, json};
+use smtplog_core::ingest::Input;
 use smtplog_core::parse::{MAX_LINE, ParseStats, Parsed, decode, parse_line};
 use smtplog_core::source;
 use smtplog_core::timestamp::YearResolver;
 
-use crate::inputs::{Input, zone};
+use crate::inputs::zone;
 use crate::{Cli, Failure};
 
 #[derive(Args, Debug)]
@@ -34,10 +35,22 @@ pub(crate) fn run(cli: &Cli, args: &ParseArgs) -> Result<(), Failure> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut total = ParseStats::with_samples(args.samples);
-    for input in Input::from_args(&args.files) {
-        let mut reader = input.open()?;
-        let mut stats = ParseStats::with_samples(args.samples);
+    let now = Utc::now();
+    let stdin_only = [PathBuf::from("-")];
+    let files = if args.files.is_empty() {
+        &stdin_only[..]
+    } else {
+        &args.files[..]
+    };
+    for path in files {
+        let input = if path.as_os_str() == "-" {
+            Input::from_reader("-", io::stdin(), now)?
+        } else {
+            Input::open(path, now).with_context(|| format!("cannot open {}", path.display()))?
+        };
         let mut years = YearResolver::new(tz, input.year_policy(args.year));
+        let (name, mut reader) = (input.name, input.reader);
+        let mut stats = ParseStats::with_samples(args.samples);
         let mut write_err: Option<io::Error> = None;
         source::for_each_line::<_, io::Error>(&mut reader, MAX_LINE, |line| {
             if write_err.is_some() {
@@ -53,7 +66,7 @@ pub(crate) fn run(cli: &Cli, args: &ParseArgs) -> Result<(), Failure> {
             if !args.summary
                 && let Parsed::Entry(entry) = &parsed
             {
-                let obj = entry_json(entry, &mut years);
+                let obj = entry.to_json(years.resolve(&entry.header.time));
                 if let Err(e) = serde_json::to_writer(&mut out, &obj)
                     .map_err(io::Error::from)
                     .and_then(|()| out.write_all(b"\n"))
@@ -63,7 +76,7 @@ pub(crate) fn run(cli: &Cli, args: &ParseArgs) -> Result<(), Failure> {
             }
             Ok(())
         })
-        .with_context(|| format!("reading {}", input.name()))?;
+        .with_context(|| format!("reading {name}"))?;
         if let Some(e) = write_err {
             return Err(anyhow::Error::from(e).into());
         }
@@ -75,31 +88,4 @@ pub(crate) fn run(cli: &Cli, args: &ParseArgs) -> Result<(), Failure> {
     }
     out.flush()?;
     Ok(())
-}
-
-fn entry_json(entry: &smtplog_core::parse::Entry<'_>, years: &mut YearResolver) -> Value {
-    let mut obj = Map::new();
-    let h = &entry.header;
-    obj.insert(
-        "time".into(),
-        match years.resolve(&h.time) {
-            Some(t) => Value::String(t.to_rfc3339()),
-            None => Value::Null,
-        },
-    );
-    obj.insert("logged_time".into(), Value::String(h.time.to_string()));
-    obj.insert(
-        "host".into(),
-        h.host.map_or(Value::Null, |s| Value::String(s.into())),
-    );
-    obj.insert("program".into(), Value::String(h.program.as_str().into()));
-    obj.insert("pid".into(), h.pid.map_or(Value::Null, |p| json!(p)));
-    obj.insert("kind".into(), Value::String(entry.event.kind().into()));
-    if entry.repeat > 1 {
-        obj.insert("repeat".into(), json!(entry.repeat));
-    }
-    for (name, value) in entry.event.fields() {
-        obj.insert(name.into(), Value::String(value.into()));
-    }
-    Value::Object(obj)
 }

@@ -5,9 +5,8 @@
 
 use std::io::{self, Write};
 
-use chrono::{NaiveTime, Utc};
+use chrono::Utc;
 use clap::Args;
-use smtplog_core::timestamp::local_to_fixed;
 
 use crate::database::open_writing;
 use crate::inputs::zone;
@@ -15,8 +14,9 @@ use crate::{Cli, Failure};
 
 #[derive(Args, Debug)]
 pub(crate) struct PruneArgs {
-    /// Days to keep, today included (default: the configuration's retention_days, 31).
-    #[arg(long, value_name = "N")]
+    /// Days to keep, today included, at least 1 (default: the configuration's
+    /// retention_days, 31).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     keep_days: Option<u32>,
 }
 
@@ -24,14 +24,10 @@ pub(crate) fn run(cli: &Cli, args: &PruneArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
     let mut policy = cli.settings.policy.clone();
     if let Some(n) = args.keep_days {
-        if n == 0 {
-            return Err(Failure::Refused("--keep-days must be at least 1".into()));
-        }
         policy.retention_days = n;
     }
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let oldest = policy.oldest_day(today);
-    let cutoff = local_to_fixed(tz, oldest.and_time(NaiveTime::MIN)).with_timezone(&Utc);
+    let (oldest, cutoff) = policy.retention_start(today, tz);
     let mut store = open_writing(&cli.db)?;
     let deleted = store.prune(cutoff)?;
     let warnings = store.prune_warnings(oldest)?;

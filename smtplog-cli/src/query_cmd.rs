@@ -68,8 +68,7 @@ pub(crate) fn run(cli: &Cli, args: &QueryArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
     let query = args.days.query(tz)?;
     let store = open_reading(&cli.db)?;
-    let client_ip = args.client_ip.to_string();
-    let report = report::build(&store, &query, &client_ip, args.lang, Utc::now())?;
+    let report = report::build(&store, &query, args.client_ip, args.lang, Utc::now())?;
     let footer = Footer {
         contact_url: args.contact_url.clone(),
         ..Footer::default()

@@ -6,12 +6,11 @@
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use chrono::Utc;
 use clap::Args;
-use smtplog_core::mail::{self, Deliver, Kind, MailContext, SmtpDeliverer};
-use smtplog_core::query::Query;
-use smtplog_core::report::{self, Lang};
+use smtplog_core::mail::{self, Deliver, MailContext, ReportRequest, RequestError, SmtpDeliverer};
+use smtplog_core::report::Lang;
 
 use crate::database::open_reading;
 use crate::inputs::zone;
@@ -56,48 +55,47 @@ pub(crate) fn host_name() -> String {
 pub(crate) fn run(cli: &Cli, args: &ReportArgs) -> Result<(), Failure> {
     let settings = &cli.settings;
     let tz = zone(cli.tz.as_deref(), None)?;
-    let now = Utc::now();
-    let today = now.with_timezone(&tz).date_naive();
-    let policy = &settings.policy;
-    let to = policy
-        .check_address(&args.days.email)
-        .map_err(|e| Failure::Refused(format!("refused: {e}; nothing was sent")))?;
-    policy
-        .check_range(args.days.begin, args.days.end, today)
-        .map_err(|e| Failure::Refused(format!("refused: {e}; nothing was sent")))?;
     let mail_config = settings.mail("smtplog report needs a [mail] section")?;
     let store = open_reading(&cli.db)?;
-    let query = Query {
-        email: to.to_string(),
-        begin: args.days.begin,
-        end: args.days.end,
-        zone: tz,
-    };
-    let lang = args.lang.unwrap_or(mail_config.lang);
-    let report = report::build(&store, &query, &args.client_ip.to_string(), lang, now)?;
     let host = host_name();
     let ctx = MailContext {
-        now,
+        now: Utc::now(),
         host: host.clone(),
     };
-    let outgoing = mail::compose(&report, &to, Kind::Report, mail_config, &ctx)
-        .context("cannot compose the mail")?;
+    let request = ReportRequest {
+        email: args.days.email.clone(),
+        begin: args.days.begin,
+        end: args.days.end,
+        client_ip: args.client_ip,
+        lang: args.lang.unwrap_or(mail_config.lang),
+    };
+    // The whole policy (address, domain, range, retention) is applied by the core.
+    let prepared =
+        match mail::prepare_report(&store, &settings.policy, mail_config, &request, tz, &ctx) {
+            Ok(p) => p,
+            Err(RequestError::Refused(why)) => {
+                return Err(Failure::Refused(format!("{why}; nothing was sent")));
+            }
+            Err(e) => return Err(anyhow!(e).into()),
+        };
+    let outgoing = &prepared.outgoing;
     if !args.send {
         let mut out = io::stdout().lock();
         out.write_all(&outgoing.formatted())?;
         out.flush()?;
         return Ok(());
     }
+    let to = &prepared.to;
     let mut deliverer = SmtpDeliverer::new(&settings.smtp, &host).map_err(anyhow::Error::from)?;
     deliverer
-        .deliver(&outgoing)
+        .deliver(outgoing)
         .map_err(|e| anyhow!(e).context(format!("the report to {to} was not sent")))?;
     writeln!(
         io::stdout().lock(),
         "sent the report of {to} ({} to {}, {} records, {}) through {}: {}",
         args.days.begin,
         args.days.end,
-        report.rows.len(),
+        prepared.report.rows.len(),
         if outgoing.zipped {
             "as report.zip"
         } else {

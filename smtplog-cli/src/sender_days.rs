@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::Args;
+use smtplog_core::policy::{AddressError, Refusal};
 use smtplog_core::query::Query;
 
 use crate::Failure;
@@ -27,14 +28,16 @@ impl SenderDays {
     /// begins or the address is empty.
     pub(crate) fn query(&self, zone: Tz) -> Result<Query, Failure> {
         if self.end < self.begin {
-            return Err(Failure::Refused(format!(
-                "the range ends ({}) before it begins ({})",
-                self.end, self.begin
-            )));
+            let why = Refusal::Reversed {
+                begin: self.begin,
+                end: self.end,
+            };
+            return Err(Failure::Refused(why.to_string()));
         }
         let email = self.email.trim();
         if email.is_empty() {
-            return Err(Failure::Refused("--email is empty".to_string()));
+            let why = Refusal::Address(AddressError::Empty);
+            return Err(Failure::Refused(why.to_string()));
         }
         Ok(Query {
             email: email.to_string(),

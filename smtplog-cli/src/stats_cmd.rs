@@ -3,7 +3,6 @@
 use std::io::{self, Write};
 
 use clap::Args;
-use smtplog_core::record::Status;
 use smtplog_core::report::json::JsonReport;
 
 use crate::database::open_reading;
@@ -32,24 +31,6 @@ pub(crate) fn run(cli: &Cli, args: &StatsArgs) -> Result<(), Failure> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "Date\tSum\tAuth_blk\tAuth_rcv\tBounced\tDeferred\tExpired\tSent"
-    )?;
-    let row = |label: String, c: &smtplog_core::stats::Counts| {
-        let mut s = format!("{label}\t{}", c.sum());
-        for st in Status::ALL {
-            s.push_str(&format!("\t{}", c.get(st)));
-        }
-        s
-    };
-    for d in &table.days {
-        writeln!(
-            out,
-            "{}",
-            row(d.date.format("%Y/%m/%d").to_string(), &d.counts)
-        )?;
-    }
-    writeln!(out, "{}", row("Total".to_string(), &table.total))?;
+    table.write_tsv(&mut out)?;
     Ok(())
 }

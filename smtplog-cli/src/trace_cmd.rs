@@ -41,7 +41,7 @@ pub(crate) fn run(cli: &Cli, args: &TraceArgs) -> Result<(), Failure> {
     trace::render_text(&found, tz, &mut out)?;
     out.flush()?;
     if found.is_empty() {
-        return Err(Failure::Refused(format!(
+        return Err(Failure::Nothing(format!(
             "nothing stored under {:?}",
             args.id.trim()
         )));

@@ -10,20 +10,22 @@
 //! the others. So a second run mails nobody twice, and two runs at once never mail the
 //! same warning. The day and "now" come from the caller.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::config::MailConfig;
 use crate::mail::{self, Deliver, Kind, MailContext};
-use crate::policy::{EmailAddress, Policy, WarningReason};
+use crate::policy::{Policy, Recipient, WarningReason};
 use crate::query::Query;
 use crate::report;
 use crate::stats::{Counts, range_bounds};
 use crate::store::{self, SentWarning, Store, StoreError, WarningState};
 
-/// The client IP shown in automatic warnings (the seed: "127.0.0.1 means the system sent
-/// this by itself").
-pub const WARNING_CLIENT_IP: &str = "127.0.0.1";
+/// The client IP shown in automatic warnings: `127.0.0.1` means the system sent the
+/// report by itself.
+pub const WARNING_CLIENT_IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// How long a claim protects a warning being mailed; an older claim was left by a run
 /// that died, and the next run takes it over.
@@ -32,8 +34,8 @@ pub const CLAIM_TIMEOUT: Duration = Duration::hours(1);
 /// A sender whose day reached a threshold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Offender {
-    /// The address.
-    pub email: EmailAddress,
+    /// The address (it passed the policy).
+    pub email: Recipient,
     /// The day's counts.
     pub counts: Counts,
     /// Which thresholds were reached.
@@ -94,13 +96,50 @@ pub struct Notice {
     pub outcome: Outcome,
 }
 
-/// Where a warning stands before a run: for `--dry-run`.
-pub fn state_of(
+/// Where one offender's warning stands before a run: what the run does with it. The run
+/// and its dry run ([`plan`]) classify alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Not warned yet: the run mails it.
+    Due,
+    /// Claimed at this time by a run that stopped before sending (the claim is older
+    /// than [`CLAIM_TIMEOUT`]): the run takes it over and mails it.
+    Abandoned(DateTime<Utc>),
+    /// Mailed by an earlier run.
+    AlreadySent(SentWarning),
+    /// Claimed at this time by another run, which is mailing it.
+    InProgress(DateTime<Utc>),
+}
+
+impl Standing {
+    /// True when a run mails it.
+    pub fn is_due(&self) -> bool {
+        matches!(self, Standing::Due | Standing::Abandoned(_))
+    }
+}
+
+/// Every offender of `day` (in `zone`) and where their warning stands at `now`: what
+/// [`run`] would do, without doing it (`notify --dry-run`).
+pub fn plan(
     store: &Store,
-    offender: &Offender,
+    policy: &Policy,
     day: NaiveDate,
-) -> store::Result<Option<WarningState>> {
-    store.warning_state(&offender.email.to_string(), day)
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> store::Result<Vec<(Offender, Standing)>> {
+    let mut out = Vec::new();
+    for offender in offenders(store, policy, day, zone)? {
+        let standing = match store.warning_state(&offender.email.to_string(), day)? {
+            None => Standing::Due,
+            Some(WarningState::Sent(sent)) => Standing::AlreadySent(sent),
+            Some(WarningState::Sending(at)) if at >= now - CLAIM_TIMEOUT => {
+                Standing::InProgress(at)
+            }
+            Some(WarningState::Sending(at)) => Standing::Abandoned(at),
+        };
+        out.push((offender, standing));
+    }
+    Ok(out)
 }
 
 /// Mails the warnings of `day` (in `zone`) to every offender not warned yet, in the
@@ -116,21 +155,17 @@ pub fn run(
     ctx: &MailContext,
 ) -> Result<Vec<Notice>, StoreError> {
     let mut notices = Vec::new();
-    for offender in offenders(store, policy, day, zone)? {
-        let email = offender.email.to_string();
-        if let Some(state) = store.warning_state(&email, day)? {
-            let outcome = match state {
-                WarningState::Sent(sent) => Some(Outcome::AlreadySent(sent)),
-                WarningState::Sending(at) if at >= ctx.now - CLAIM_TIMEOUT => {
-                    Some(Outcome::InProgress(at))
-                }
-                WarningState::Sending(_) => None,
-            };
-            if let Some(outcome) = outcome {
-                notices.push(Notice { offender, outcome });
-                continue;
-            }
+    for (offender, standing) in plan(store, policy, day, zone, ctx.now)? {
+        let outcome = match standing {
+            Standing::AlreadySent(sent) => Some(Outcome::AlreadySent(sent)),
+            Standing::InProgress(at) => Some(Outcome::InProgress(at)),
+            Standing::Due | Standing::Abandoned(_) => None,
+        };
+        if let Some(outcome) = outcome {
+            notices.push(Notice { offender, outcome });
+            continue;
         }
+        let email = offender.email.to_string();
         if !store.claim_warning(
             &email,
             day,
@@ -263,7 +298,7 @@ mod tests {
             allowed_domains: vec!["x.edu".into()],
             ..Policy::default()
         };
-        let mail = MailConfig::new(EmailAddress::parse("smtplog@x.edu").unwrap());
+        let mail = MailConfig::new(crate::policy::EmailAddress::parse("smtplog@x.edu").unwrap());
         let ctx = MailContext {
             now: "2024-03-02T01:00:00Z".parse().unwrap(),
             host: "log.x.edu".into(),
@@ -286,6 +321,58 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_dry_run_and_the_run_classify_a_claim_alike() {
+        let (policy, mail, ctx, day) = setup();
+        let mut store = store();
+        // b10 was claimed two hours ago by a run that died before sending; sum250 was
+        // claimed a minute ago by a run still sending.
+        let counts = Counts::default();
+        let long_ago = ctx.now - Duration::hours(2);
+        let just_now = ctx.now - Duration::minutes(1);
+        assert!(
+            store
+                .claim_warning("b10@cs.x.edu", day, &counts, long_ago, long_ago)
+                .unwrap()
+        );
+        assert!(
+            store
+                .claim_warning("sum250@x.edu", day, &counts, just_now, just_now)
+                .unwrap()
+        );
+
+        let planned: Vec<(String, Standing)> = plan(&store, &policy, day, chrono_tz::UTC, ctx.now)
+            .unwrap()
+            .into_iter()
+            .map(|(o, s)| (o.email.to_string(), s))
+            .collect();
+        assert_eq!(
+            planned,
+            vec![
+                ("b10@cs.x.edu".to_string(), Standing::Abandoned(long_ago)),
+                ("sum250@x.edu".to_string(), Standing::InProgress(just_now)),
+            ]
+        );
+        assert!(planned[0].1.is_due() && !planned[1].1.is_due());
+
+        // The run does what the dry run said: takes the abandoned claim over, leaves the
+        // other to the run that holds it.
+        let mut fake = Fake::default();
+        let notices = run(
+            &mut store,
+            &policy,
+            &mail,
+            &mut fake,
+            day,
+            chrono_tz::UTC,
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(fake.delivered, vec!["b10@cs.x.edu"]);
+        assert!(matches!(notices[0].outcome, Outcome::Sent { .. }));
+        assert_eq!(notices[1].outcome, Outcome::InProgress(just_now));
     }
 
     #[test]

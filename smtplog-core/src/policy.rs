@@ -32,7 +32,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 
 use crate::record::Status;
 use crate::stats::Counts;
@@ -127,6 +128,25 @@ impl EmailAddress {
     /// The domain, lower-cased.
     pub fn domain(&self) -> &str {
         &self.domain
+    }
+}
+
+/// An address that passed the whole policy: the strict check and the allowed domains.
+/// Only [`Policy::check_address`] makes one, and mail is composed only to one
+/// ([`crate::mail::compose`]), so no frontend can mail an address the policy refused.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Recipient(EmailAddress);
+
+impl Recipient {
+    /// The address.
+    pub fn address(&self) -> &EmailAddress {
+        &self.0
+    }
+}
+
+impl fmt::Display for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -327,8 +347,9 @@ impl Policy {
         })
     }
 
-    /// Checks `address` strictly and against the allowed domains.
-    pub fn check_address(&self, address: &str) -> Result<EmailAddress, Refusal> {
+    /// Checks `address` strictly and against the allowed domains: the only way to a
+    /// [`Recipient`], the only kind of address a report is mailed to.
+    pub fn check_address(&self, address: &str) -> Result<Recipient, Refusal> {
         let parsed = EmailAddress::parse(address)?;
         if self.allowed_domains.is_empty() {
             return Err(Refusal::NoAllowedDomains);
@@ -339,7 +360,15 @@ impl Policy {
                 allowed: self.allowed_domains.join(", "),
             });
         }
-        Ok(parsed)
+        Ok(Recipient(parsed))
+    }
+
+    /// Where the retention window begins when it is `today` in `zone`: its first day,
+    /// and the first instant of that day. `prune` deletes what was logged before it.
+    pub fn retention_start(&self, today: NaiveDate, zone: Tz) -> (NaiveDate, DateTime<Utc>) {
+        let oldest = self.oldest_day(today);
+        let start = crate::timestamp::local_to_fixed(zone, oldest.and_time(NaiveTime::MIN));
+        (oldest, start.with_timezone(&Utc))
     }
 
     /// The oldest day a report may reach when it is `today`.

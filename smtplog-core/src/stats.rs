@@ -57,6 +57,29 @@ pub struct DailyTable {
     pub total: Counts,
 }
 
+impl DailyTable {
+    /// The table as tab-separated text (`smtplog stats`): a heading line
+    /// `Date Sum Auth_blk Auth_rcv Bounced Deferred Expired Sent`, a line per day
+    /// (`YYYY/MM/DD`), then `Total`.
+    pub fn write_tsv(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "Date\tSum\tAuth_blk\tAuth_rcv\tBounced\tDeferred\tExpired\tSent"
+        )?;
+        let row = |out: &mut dyn std::io::Write, label: &dyn std::fmt::Display, c: &Counts| {
+            write!(out, "{label}\t{}", c.sum())?;
+            for st in Status::ALL {
+                write!(out, "\t{}", c.get(st))?;
+            }
+            writeln!(out)
+        };
+        for d in &self.days {
+            row(out, &d.date.format("%Y/%m/%d"), &d.counts)?;
+        }
+        row(out, &"Total", &self.total)
+    }
+}
+
 /// The instants `[start of begin, start of the day after end)` in `zone`.
 pub fn range_bounds(begin: NaiveDate, end: NaiveDate, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = |d: NaiveDate| local_to_fixed(zone, d.and_time(NaiveTime::MIN)).with_timezone(&Utc);

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use smtplog_benches::generator::{self, GenConfig, TimeFormat};
+use smtplog_core::ingest::{self, IngestOptions, Input, Silent};
 use smtplog_core::query::Query;
 use smtplog_core::record::Status;
 use smtplog_core::store::Store;
@@ -401,8 +402,10 @@ fn prune_deletes_records_older_than_the_retention_window_only() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(Store::open(&db).unwrap().count_records().unwrap(), 0);
+    // A usage error, not a refusal: exit 2, naming the flag.
     let out = cli(&db, &["prune", "--keep-days", "0"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--keep-days"));
 }
 
 #[test]
@@ -419,6 +422,9 @@ fn a_truncated_gzip_file_is_a_clear_error_and_the_lines_before_the_damage_are_ke
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mail.log.2.gz"), "{err}");
+    // Said once: the cause is not repeated by the error that carries it.
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(err.matches("deflate").count(), 1, "{err}");
     let store = Store::open(&db).unwrap();
     let kept = store.sources().unwrap()[0].lines;
     assert!(kept > 0, "lines before the damage were read");
@@ -495,4 +501,39 @@ fn parse_prints_one_object_per_postfix_line_or_the_summary_contract() {
     assert_eq!(first["queue_id"], "8BD903012026");
     assert_eq!(first["time"], "2024-01-28T06:40:37+00:00");
     assert_eq!(first["sasl_username"], "erin@example.edu");
+}
+
+#[test]
+fn the_core_s_ingest_takes_the_database_s_lock_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("locked.db");
+    let log = dir.path().join("mail.log");
+    std::fs::write(
+        &log,
+        "Mar  1 10:00:00 relay1 postfix/qmgr[1]: 1A2B3C: removed\n",
+    )
+    .unwrap();
+    let now = chrono::Utc::now();
+    let mut store = Store::open(&db).unwrap();
+    let options = IngestOptions::new(chrono_tz::UTC);
+
+    // Another process's ingest holds the lock (a second open file description of it).
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("locked.db.ingest-lock"))
+        .unwrap();
+    held.try_lock().unwrap();
+    let input = Input::open(&log, now).unwrap();
+    let err = ingest::ingest(&mut store, vec![input], &options, &mut Silent).unwrap_err();
+    assert!(matches!(err, ingest::IngestError::Busy(_)), "{err}");
+    assert!(err.to_string().contains("another ingest into"), "{err}");
+    assert!(store.sources().unwrap().is_empty(), "nothing was read");
+
+    drop(held);
+    let input = Input::open(&log, now).unwrap();
+    assert!(!input.complete, "a plain file may still be written");
+    let summary = ingest::ingest(&mut store, vec![input], &options, &mut Silent).unwrap();
+    assert_eq!(summary.parse.lines, 1);
 }

@@ -367,7 +367,7 @@ allowed_domains = ["nthu.edu.tw"]
             end: day,
             zone: chrono_tz::UTC,
         };
-        report::build(&store, &query, "127.0.0.1", lang, generated).expect("report")
+        report::build(&store, &query, [127, 0, 0, 1].into(), lang, generated).expect("report")
     }
 }
 

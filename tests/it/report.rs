@@ -49,7 +49,7 @@ fn report_of(store: &Store, email: &str, begin: &str, end: &str, lang: Lang) -> 
         zone: taipei(),
     };
     let generated: DateTime<Utc> = "2020-02-16T01:02:03Z".parse().unwrap();
-    report::build(store, &query, "140.114.111.111", lang, generated).expect("report")
+    report::build(store, &query, [140, 114, 111, 111].into(), lang, generated).expect("report")
 }
 
 fn fixture_report(lang: Lang) -> Report {

@@ -15,11 +15,15 @@ use chrono_tz::Tz;
 
 use crate::correlate::{CorrelateStats, Correlator, Limits, Relink, Retract, Sink};
 use crate::parse::{ParseStats, Parsed};
-use crate::record::RecordRef;
+use crate::record::{RecordRef, Status};
 use crate::store::{Batch, HEAD_LEN, PackedRecords, RowBuilder, Source, Store, StoreError};
 use crate::timestamp::{YearPolicy, YearResolver};
 
 mod ahead;
+mod input;
+
+pub use input::Input;
+use input::{IngestLock, LockError};
 
 /// Errors of an ingest run.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,17 @@ pub enum IngestError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Another ingest into the same database is running (it holds `DB.ingest-lock`).
+    #[error("another ingest into {0} is running")]
+    Busy(String),
+    /// The ingest lock file could not be made or locked.
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// The I/O error.
+        source: io::Error,
+    },
 }
 
 /// How to ingest.
@@ -66,21 +81,6 @@ impl IngestOptions {
             filter_transports: Vec::new(),
         }
     }
-}
-
-/// One input to ingest.
-pub struct Input {
-    /// A name for messages and the store (a path, or `-`).
-    pub name: String,
-    /// The content, already decompressed (see [`crate::source::reader`]).
-    pub reader: Box<dyn BufRead + Send>,
-    /// True when the content is complete (standard input, a compressed rotation): a last
-    /// line without a newline is read. For a plain file that may still be written it is
-    /// left for the next run.
-    pub complete: bool,
-    /// The year and month the input ends near (its modification date), for yearless
-    /// timestamps when no explicit year is given.
-    pub ends_near: (i32, u8),
 }
 
 /// What happened to one input.
@@ -132,6 +132,58 @@ pub struct IngestSummary {
     pub pending: u64,
 }
 
+impl IngestSummary {
+    /// The summary as `smtplog ingest --json` prints it, with the run's wall time.
+    pub fn to_json(&self, elapsed: f64) -> serde_json::Value {
+        let s = self;
+        let records: serde_json::Map<String, serde_json::Value> = Status::ALL
+            .iter()
+            .map(|st| {
+                (
+                    st.as_str().to_string(),
+                    serde_json::json!(s.correlate.records_with(*st)),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "inputs": s.inputs.iter().map(|i| serde_json::json!({
+                "name": i.name,
+                "outcome": match &i.outcome {
+                    InputOutcome::New => "new",
+                    InputOutcome::Resumed { .. } => "resumed",
+                    InputOutcome::Truncated => "truncated",
+                    InputOutcome::Empty => "empty",
+                    InputOutcome::Repeated => "repeated",
+                },
+                "lines": i.lines,
+                "bytes": i.bytes,
+            })).collect::<Vec<_>>(),
+            "lines": s.parse.lines,
+            "postfix_lines": s.parse.postfix_lines,
+            "skipped": s.parse.skipped,
+            "malformed": s.parse.malformed,
+            "unrecognized_postfix": s.parse.unrecognized_postfix,
+            "bad_time": s.bad_time,
+            "events": s.parse.by_kind,
+            "records": records,
+            "records_stored": s.records,
+            "orphans": {
+                "records": s.correlate.orphan_records,
+                "messages": s.correlate.orphan_messages,
+                "lines": s.correlate.orphan_lines,
+            },
+            "evicted": s.correlate.evicted,
+            "hops": s.correlate.hops,
+            "raced": s.correlate.raced,
+            "retracted": s.correlate.retracted,
+            "recent_dropped": s.correlate.recent_dropped,
+            "pending": s.pending,
+            "elapsed_seconds": elapsed,
+            "lines_per_second": if elapsed > 0.0 { s.parse.lines as f64 / elapsed } else { 0.0 },
+        })
+    }
+}
+
 /// Reports progress: called with the bytes of content read so far in the current input.
 pub trait Progress {
     /// A new input starts.
@@ -177,7 +229,9 @@ impl Sink for Collect<'_> {
 /// The most batches the writer puts in one transaction when it has fallen behind.
 const GROUP_MAX: usize = 8;
 
-/// Ingests `inputs` (in the order given) into `store`.
+/// Ingests `inputs` (in the order given) into `store`. A store in a file is locked for
+/// the run (`DB.ingest-lock`): a second ingest into the same file at the same time gets
+/// [`IngestError::Busy`] and changes nothing.
 ///
 /// Three threads overlap: one reads and parses each input ahead, a block at a time
 /// (`ahead.rs`); the calling thread resolves times, correlates and packs records into
@@ -188,6 +242,16 @@ pub fn ingest(
     options: &IngestOptions,
     progress: &mut dyn Progress,
 ) -> Result<IngestSummary, IngestError> {
+    let _lock = match store.path() {
+        Some(db) => Some(IngestLock::take(&db).map_err(|e| match e {
+            LockError::Busy => IngestError::Busy(db.display().to_string()),
+            LockError::Io(path, source) => IngestError::Lock {
+                path: path.display().to_string(),
+                source,
+            },
+        })?),
+        None => None,
+    };
     let mut correlator = Correlator::restore(options.limits, store.load_pending()?)
         .with_filter_transports(&options.filter_transports);
     let mut summary = IngestSummary::default();

@@ -12,7 +12,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use super::MailError;
 use super::archive::{self, CSV_NAME, HTML_NAME, Rendered, TEXT_NAME, ZIP_NAME};
 use crate::config::MailConfig;
-use crate::policy::EmailAddress;
+use crate::policy::{EmailAddress, Recipient};
 use crate::record::Status;
 use crate::report::text::DATE_FORMAT;
 use crate::report::{Lang, Report, status_label};
@@ -91,10 +91,10 @@ pub fn subject(report: &Report, kind: Kind, config: &MailConfig) -> String {
 }
 
 /// Composes the mail of `report` to `to`, which must be the report's queried address
-/// (compared without regard to case).
+/// (compared without regard to case) and has passed the policy (a [`Recipient`]).
 pub fn compose(
     report: &Report,
-    to: &EmailAddress,
+    to: &Recipient,
     kind: Kind,
     config: &MailConfig,
     ctx: &MailContext,
@@ -105,6 +105,7 @@ pub fn compose(
             email: report.header.email.clone(),
         });
     }
+    let to = to.address();
     let to_addr = lettre_address(to)?;
     let from_addr = lettre_address(&config.from)?;
     let envelope = Envelope::new(Some(from_addr.clone()), vec![to_addr.clone()])
@@ -332,6 +333,15 @@ mod tests {
         }
     }
 
+    /// `address` as a recipient of a policy that allows example.edu.
+    fn recipient(address: &str) -> Recipient {
+        let policy = crate::policy::Policy {
+            allowed_domains: vec!["example.edu".into()],
+            ..crate::policy::Policy::default()
+        };
+        policy.check_address(address).unwrap()
+    }
+
     fn headers(raw: &[u8]) -> String {
         let text = String::from_utf8_lossy(raw);
         text.split("\r\n\r\n").next().unwrap().to_string()
@@ -339,7 +349,7 @@ mod tests {
 
     #[test]
     fn only_the_owner_is_addressed_and_the_mail_is_marked_automatic() {
-        let to = EmailAddress::parse("Alice@Example.edu").unwrap();
+        let to = recipient("Alice@Example.edu");
         let r = report("alice@example.edu", "250 ok", 2, Lang::En);
         let out = compose(&r, &to, Kind::Report, &config(), &ctx()).unwrap();
         let raw = out.formatted();
@@ -365,7 +375,7 @@ mod tests {
         assert!(!out.zipped);
         assert!(head.contains("multipart/alternative"), "{head}");
 
-        let other = EmailAddress::parse("bob@example.edu").unwrap();
+        let other = recipient("bob@example.edu");
         assert!(matches!(
             compose(&r, &other, Kind::Report, &config(), &ctx()),
             Err(MailError::NotTheOwner { .. })
@@ -374,7 +384,7 @@ mod tests {
 
     #[test]
     fn hostile_responses_stay_in_the_body() {
-        let to = EmailAddress::parse("alice@example.edu").unwrap();
+        let to = recipient("alice@example.edu");
         let hostile = "550 no\r\nBcc: evil@example.org\r\nSubject: pwned\r\n\r\nbody";
         let r = report("alice@example.edu", hostile, 3, Lang::ZhTw);
         let out = compose(&r, &to, Kind::Warning, &config(), &ctx()).unwrap();
@@ -404,7 +414,7 @@ mod tests {
 
     #[test]
     fn reports_at_the_threshold_are_zipped() {
-        let to = EmailAddress::parse("alice@example.edu").unwrap();
+        let to = recipient("alice@example.edu");
         let r = report("alice@example.edu", "250 ok", 5, Lang::En);
         let mut c = config();
         let text_len = Rendered::new(&r, &c.footer).unwrap().text.len() as u64;

@@ -11,6 +11,10 @@
 //! one as a short text plus `report.zip` holding `report.txt`, `report.html` and
 //! `report.csv` ([`archive`]), all made by the renderers of [`crate::report`].
 //!
+//! A report asked for by a sender goes through [`prepare_report`], which applies the whole
+//! policy (address, domain, range, retention) before anything is built; [`compose`] itself
+//! takes only a [`Recipient`](crate::policy::Recipient), which only the policy makes.
+//!
 //! Nothing from a log line or a user reaches a header unencoded: the recipient passed the
 //! strict [`EmailAddress`](crate::policy::EmailAddress) check, subjects are templates from
 //! the configuration filled with checked values, and lettre encodes every header value
@@ -22,9 +26,11 @@
 
 pub mod archive;
 mod compose;
+mod request;
 pub mod send;
 
 pub use compose::{Kind, MailContext, Outgoing, compose, subject};
+pub use request::{Prepared, ReportRequest, RequestError, prepare_report};
 pub use send::{Deliver, SendError, SmtpDeliverer};
 
 /// Errors of composing a mail.

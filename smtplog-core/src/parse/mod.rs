@@ -9,6 +9,7 @@ mod display;
 mod envelope;
 mod event;
 mod fields;
+mod json;
 mod message;
 mod stats;
 

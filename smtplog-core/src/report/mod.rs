@@ -25,7 +25,7 @@
 //!     zone: "Asia/Taipei".parse().unwrap(),
 //! };
 //! let generated = Utc.with_ymd_and_hms(2024, 3, 4, 0, 0, 0).unwrap();
-//! let report = report::build(&store, &query, "127.0.0.1", Lang::En, generated)?;
+//! let report = report::build(&store, &query, [127, 0, 0, 1].into(), Lang::En, generated)?;
 //! assert_eq!(report.daily.days.len(), 3);
 //! let mut out = Vec::new();
 //! report::text::render(&report, &Footer::default(), &mut out)?;
@@ -41,6 +41,7 @@ pub mod text;
 pub mod trace;
 
 use std::fmt;
+use std::net::IpAddr;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -212,7 +213,7 @@ impl Report {
 pub fn build(
     store: &Store,
     query: &Query,
-    client_ip: &str,
+    client_ip: IpAddr,
     lang: Lang,
     generated: DateTime<Utc>,
 ) -> store::Result<Report> {

@@ -281,6 +281,14 @@ impl Store {
         Ok(store)
     }
 
+    /// The file the store is in; `None` for a store in memory.
+    pub fn path(&self) -> Option<std::path::PathBuf> {
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    }
+
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
