@@ -55,6 +55,20 @@ pub enum Skip {
     OtherProgram,
 }
 
+impl Parsed<'_> {
+    /// What the line is, in one word: the event's kind for an entry (`delivery`,
+    /// `queued`, `client`, ... as in `smtplog parse`), else `unrecognized_postfix`,
+    /// `skipped` or `malformed`, as `parse --summary` counts them.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Parsed::Entry(entry) => entry.event.kind(),
+            Parsed::Unrecognized { .. } => "unrecognized_postfix",
+            Parsed::Skipped(_) => "skipped",
+            Parsed::Malformed(_) => "malformed",
+        }
+    }
+}
+
 /// Why a line could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Malformed {
