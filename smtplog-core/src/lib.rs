@@ -6,18 +6,24 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "config")]
 pub mod config;
 pub mod correlate;
+#[cfg(feature = "store")]
 pub mod ingest;
+#[cfg(feature = "mail")]
 pub mod mail;
+#[cfg(feature = "store")]
 pub mod notify;
 pub mod parse;
 pub mod policy;
+#[cfg(feature = "store")]
 pub mod query;
 pub mod record;
 pub mod report;
 pub mod source;
 pub mod stats;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod timestamp;
 

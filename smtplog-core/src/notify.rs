@@ -13,13 +13,19 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+#[cfg(feature = "mail")]
 use crate::config::MailConfig;
+#[cfg(feature = "mail")]
 use crate::mail::{self, Deliver, Kind, MailContext};
 use crate::policy::{EmailAddress, Policy, WarningReason};
+#[cfg(feature = "mail")]
 use crate::query::Query;
+#[cfg(feature = "mail")]
 use crate::report;
 use crate::stats::{Counts, range_bounds};
-use crate::store::{self, SentWarning, Store, StoreError, WarningState};
+#[cfg(feature = "mail")]
+use crate::store::StoreError;
+use crate::store::{self, SentWarning, Store, WarningState};
 
 /// The client IP shown in automatic warnings (the seed: "127.0.0.1 means the system sent
 /// this by itself").
@@ -105,7 +111,8 @@ pub fn state_of(
 
 /// Mails the warnings of `day` (in `zone`) to every offender not warned yet, in the
 /// language `mail.lang`, and records each one sent. Only store errors stop the run;
-/// a failed delivery is reported in its [`Notice`].
+/// a failed delivery is reported in its [`Notice`]. Needs the `mail` feature.
+#[cfg(feature = "mail")]
 pub fn run(
     store: &mut Store,
     policy: &Policy,
@@ -164,6 +171,7 @@ pub fn run(
 }
 
 /// Builds, composes and delivers one warning; the error is the reason in words.
+#[cfg(feature = "mail")]
 fn warn(
     store: &Store,
     offender: &Offender,
@@ -187,7 +195,7 @@ fn warn(
     Ok(outgoing)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "mail"))]
 mod tests {
     use super::*;
     use crate::mail::SendError;

@@ -38,6 +38,7 @@ pub mod html;
 pub mod json;
 mod labels;
 pub mod text;
+#[cfg(feature = "store")]
 pub mod trace;
 
 use std::fmt;
@@ -46,9 +47,11 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+#[cfg(feature = "store")]
 use crate::query::Query;
 use crate::record::Record;
 use crate::stats::DailyTable;
+#[cfg(feature = "store")]
 use crate::store::{self, Store};
 
 pub use labels::status_label;
@@ -209,6 +212,7 @@ impl Report {
 /// Builds the report of `query` from `store`: one read of the sender's records, from
 /// which both tables come. `client_ip` is the address of whoever asked (`127.0.0.1` for
 /// automatic warnings), `generated` the time to show as the report's making.
+#[cfg(feature = "store")]
 pub fn build(
     store: &Store,
     query: &Query,
