@@ -4,10 +4,10 @@
 //!
 //! [`offenders`] finds them from one grouped scan of the day's records
 //! ([`Store::counts_by_owner`]), counting a record for its envelope sender and for a SASL
-//! user that is another address, as the reports do. [`run`] mails each: it claims the
-//! warning in the store, builds and composes the report, delivers it, and marks it sent;
-//! a delivery that fails releases the claim (the next run retries it) and does not stop
-//! the others. So a second run mails nobody twice, and two runs at once never mail the
+//! user that is another address, as the reports do. `run` (feature `mail`) mails each:
+//! it claims the warning in the store, builds and composes the report, delivers it, and
+//! marks it sent; a delivery that fails releases the claim (the next run retries it) and
+//! does not stop the others. So a second run mails nobody twice, and two runs at once never mail the
 //! same warning. The day and "now" come from the caller.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};

@@ -1,6 +1,6 @@
 //! Reports: a sender's history as the people and programs who read it see it.
 //!
-//! A report is plain data ([`Report`]) made by one query ([`build`]): the header (whose
+//! A report is plain data ([`Report`]) made by one query (`build`): the header (whose
 //! history, which days, who asked, in which language and zone, when it was made), the
 //! daily table and the records in time order. Renderers are free functions over that data
 //! that write to any [`std::io::Write`]: [`text`] (laid out like the seed's mail),
@@ -8,8 +8,11 @@
 //! machine contract). Keeping the query apart from the rendering means every format shows
 //! the same rows, and a renderer can be tested without a database.
 //!
-//! [`trace`] is the administrators' view of one message, kept here because it renders
+//! `trace` is the administrators' view of one message, kept here because it renders
 //! stored records the same way.
+//!
+//! `build` and `trace` read the store: they need the `store` feature; [`Report::new`] and
+//! the renderers do not.
 //!
 //! ```
 //! use chrono::{NaiveDate, TimeZone, Utc};
