@@ -4,10 +4,10 @@
 //!
 //! [`offenders`] finds them from one grouped scan of the day's records
 //! ([`Store::counts_by_owner`]), counting a record for its envelope sender and for a SASL
-//! user that is another address, as the reports do. [`run`] mails each: it claims the
-//! warning in the store, builds and composes the report, delivers it, and marks it sent;
-//! a delivery that fails releases the claim (the next run retries it) and does not stop
-//! the others. So a second run mails nobody twice, and two runs at once never mail the
+//! user that is another address, as the reports do. `run` (feature `mail`) mails each:
+//! it claims the warning in the store, builds and composes the report, delivers it, and
+//! marks it sent; a delivery that fails releases the claim (the next run retries it) and
+//! does not stop the others. So a second run mails nobody twice, and two runs at once never mail the
 //! same warning. The day and "now" come from the caller.
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -15,13 +15,19 @@ use std::net::{IpAddr, Ipv4Addr};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+#[cfg(feature = "mail")]
 use crate::config::MailConfig;
+#[cfg(feature = "mail")]
 use crate::mail::{self, Deliver, Kind, MailContext};
 use crate::policy::{Policy, Recipient, WarningReason};
+#[cfg(feature = "mail")]
 use crate::query::Query;
+#[cfg(feature = "mail")]
 use crate::report;
 use crate::stats::{Counts, range_bounds};
-use crate::store::{self, SentWarning, Store, StoreError, WarningState};
+#[cfg(feature = "mail")]
+use crate::store::StoreError;
+use crate::store::{self, SentWarning, Store, WarningState};
 
 /// The client IP shown in automatic warnings: `127.0.0.1` means the system sent the
 /// report by itself.
@@ -144,7 +150,8 @@ pub fn plan(
 
 /// Mails the warnings of `day` (in `zone`) to every offender not warned yet, in the
 /// language `mail.lang`, and records each one sent. Only store errors stop the run;
-/// a failed delivery is reported in its [`Notice`].
+/// a failed delivery is reported in its [`Notice`]. Needs the `mail` feature.
+#[cfg(feature = "mail")]
 pub fn run(
     store: &mut Store,
     policy: &Policy,
@@ -199,6 +206,7 @@ pub fn run(
 }
 
 /// Builds, composes and delivers one warning; the error is the reason in words.
+#[cfg(feature = "mail")]
 fn warn(
     store: &Store,
     offender: &Offender,
@@ -222,7 +230,7 @@ fn warn(
     Ok(outgoing)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "mail"))]
 mod tests {
     use super::*;
     use crate::mail::SendError;

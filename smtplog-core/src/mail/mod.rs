@@ -11,7 +11,7 @@
 //! one as a short text plus `report.zip` holding `report.txt`, `report.html` and
 //! `report.csv` ([`archive`]), all made by the renderers of [`crate::report`].
 //!
-//! A report asked for by a sender goes through [`prepare_report`], which applies the whole
+//! A report asked for by a sender goes through `prepare_report` (with the `store` feature), which applies the whole
 //! policy (address, domain, range, retention) before anything is built; [`compose`] itself
 //! takes only a [`Recipient`](crate::policy::Recipient), which only the policy makes.
 //!
@@ -26,10 +26,12 @@
 
 pub mod archive;
 mod compose;
+#[cfg(feature = "store")]
 mod request;
 pub mod send;
 
 pub use compose::{Kind, MailContext, Outgoing, compose, subject};
+#[cfg(feature = "store")]
 pub use request::{Prepared, ReportRequest, RequestError, prepare_report};
 pub use send::{Deliver, SendError, SmtpDeliverer};
 

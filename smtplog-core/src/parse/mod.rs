@@ -120,6 +120,7 @@ pub fn parse_line(line: &str) -> Parsed<'_> {
 
 /// [`parse_line`] for a line known to hold no NUL byte: ingest searches a whole buffer of
 /// lines for NUL at once, which costs less than a search per line.
+#[cfg(feature = "store")]
 pub(crate) fn parse_line_without_nul(line: &str) -> Parsed<'_> {
     debug_assert!(!line.contains('\0'));
     parse(line, false)

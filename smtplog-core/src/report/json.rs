@@ -9,9 +9,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::Report;
+#[cfg(feature = "store")]
 use crate::query::Query;
 use crate::record::{Record, Status};
 use crate::stats::{Counts, DailyTable};
+#[cfg(feature = "store")]
 use crate::store::StoredRecord;
 
 /// The schema version of the JSON report.
@@ -116,6 +118,7 @@ pub struct JsonReport {
 impl JsonReport {
     /// The report of `query` with its daily table and, optionally, its records (what
     /// `smtplog stats --json` prints without them).
+    #[cfg(feature = "store")]
     pub fn new(query: &Query, table: &DailyTable, records: Option<&[StoredRecord]>) -> Self {
         let zone = query.zone;
         JsonReport {

@@ -1,6 +1,6 @@
 //! Reports: a sender's history as the people and programs who read it see it.
 //!
-//! A report is plain data ([`Report`]) made by one query ([`build`]): the header (whose
+//! A report is plain data ([`Report`]) made by one query (`build`): the header (whose
 //! history, which days, who asked, in which language and zone, when it was made), the
 //! daily table and the records in time order. Renderers are free functions over that data
 //! that write to any [`std::io::Write`]: [`text`] (laid out like the seed's mail),
@@ -8,8 +8,11 @@
 //! machine contract). Keeping the query apart from the rendering means every format shows
 //! the same rows, and a renderer can be tested without a database.
 //!
-//! [`trace`] is the administrators' view of one message, kept here because it renders
+//! `trace` is the administrators' view of one message, kept here because it renders
 //! stored records the same way.
+//!
+//! `build` and `trace` read the store: they need the `store` feature; [`Report::new`] and
+//! the renderers do not.
 //!
 //! ```
 //! use chrono::{NaiveDate, TimeZone, Utc};
@@ -38,18 +41,20 @@ pub mod html;
 pub mod json;
 mod labels;
 pub mod text;
+#[cfg(feature = "store")]
 pub mod trace;
 
 use std::fmt;
-use std::net::IpAddr;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+#[cfg(feature = "store")]
 use crate::query::Query;
 use crate::record::Record;
 use crate::stats::DailyTable;
+#[cfg(feature = "store")]
 use crate::store::{self, Store};
 
 pub use labels::status_label;
@@ -210,10 +215,11 @@ impl Report {
 /// Builds the report of `query` from `store`: one read of the sender's records, from
 /// which both tables come. `client_ip` is the address of whoever asked (`127.0.0.1` for
 /// automatic warnings), `generated` the time to show as the report's making.
+#[cfg(feature = "store")]
 pub fn build(
     store: &Store,
     query: &Query,
-    client_ip: IpAddr,
+    client_ip: std::net::IpAddr,
     lang: Lang,
     generated: DateTime<Utc>,
 ) -> store::Result<Report> {
