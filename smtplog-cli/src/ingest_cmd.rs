@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use smtplog_core::ingest::{self, IngestError, IngestOptions, Input, InputOutcome, Progress};
+use smtplog_core::ingest::{self, IngestError, IngestOptions, Input, Progress};
 use smtplog_core::source;
 
 use crate::database::open_writing;
@@ -108,15 +108,7 @@ pub(crate) fn run(cli: &Cli, args: &IngestArgs) -> Result<(), Failure> {
     } else {
         let mut err = io::stderr().lock();
         for i in &summary.inputs {
-            let how = match &i.outcome {
-                InputOutcome::New => "new".to_string(),
-                InputOutcome::Resumed { from } => format!("resumed at byte {from}"),
-                InputOutcome::Truncated => {
-                    "shorter than already read (truncated?): skipped".to_string()
-                }
-                InputOutcome::Empty => "empty".to_string(),
-                InputOutcome::Repeated => "same content as an earlier input: skipped".to_string(),
-            };
+            let how = &i.outcome;
             writeln!(err, "{}: {how}, {} lines read", i.name, i.lines)?;
         }
         writeln!(

@@ -78,6 +78,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// What went wrong reading a configuration. Each message names the file or the key.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
     #[error("cannot read the configuration {path}: {source}")]

@@ -50,6 +50,7 @@ pub const MAX_LABEL_LEN: usize = 63;
 /// Why a string is not an acceptable address. Messages show offending characters escaped
 /// (`'\r'`), never raw.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AddressError {
     /// Nothing was given.
     #[error("the address is empty")]
@@ -228,6 +229,7 @@ pub fn check_domain(domain: &str) -> Result<(), &'static str> {
 
 /// Why a request was refused. Each message says what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Refusal {
     /// The address failed the strict check.
     #[error("not an acceptable address: {0}")]
@@ -279,6 +281,7 @@ pub enum Refusal {
 
 /// Why a sender is warned about a day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WarningReason {
     /// The day's Sum reached the threshold.
     Sum {

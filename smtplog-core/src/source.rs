@@ -131,6 +131,7 @@ impl<'a> Iterator for RunLines<'a> {
 /// Lines as read: a run of complete lines of one buffer, or one line on its own (a line
 /// that spans buffers, or a last line without `\n`).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub enum Piece<'a> {
     /// Complete lines of one buffer.
     Run(Run<'a>),

@@ -86,6 +86,7 @@ impl fmt::Display for Timestamp {
 
 /// Where the year of a yearless timestamp comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum YearPolicy {
     /// The first yearless line is in this year; each December-to-January step moves to
     /// the next year.

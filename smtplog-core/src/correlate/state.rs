@@ -173,6 +173,7 @@ pub struct Inheritance {
 /// A saved piece of correlator state: a message, a pending hop link, a message that
 /// left the queue recently, or the last session of an smtpd process.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Saved {
     /// An unfinished message.
     Message(MessageState),

@@ -85,6 +85,7 @@ impl IngestOptions {
 
 /// What happened to one input.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InputOutcome {
     /// Never seen before: read from the start.
     New,
@@ -99,6 +100,21 @@ pub enum InputOutcome {
     Empty,
     /// The same content as an input given earlier in this run: read once only.
     Repeated,
+}
+
+impl std::fmt::Display for InputOutcome {
+    /// How the input was recognised, in words (`smtplog ingest`'s report).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputOutcome::New => f.write_str("new"),
+            InputOutcome::Resumed { from } => write!(f, "resumed at byte {from}"),
+            InputOutcome::Truncated => {
+                f.write_str("shorter than already read (truncated?): skipped")
+            }
+            InputOutcome::Empty => f.write_str("empty"),
+            InputOutcome::Repeated => f.write_str("same content as an earlier input: skipped"),
+        }
+    }
 }
 
 /// What one input gave.

@@ -19,6 +19,7 @@ use crate::report::{Lang, Report, status_label};
 
 /// What a mail is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Kind {
     /// A report someone asked for (the web page, an administrator).
     Report,

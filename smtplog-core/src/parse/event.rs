@@ -136,6 +136,7 @@ impl fmt::Display for Client<'_> {
 
 /// The outcome word of a delivery agent's `status=`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DeliveryStatus<'a> {
     /// Delivered (or, for the discard transport, discarded).
     Sent,
@@ -289,6 +290,7 @@ pub struct Action<'a> {
 
 /// Which of Postfix's verdict layouts a line has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ActionForm {
     /// smtpd `log_whatsup`: `ACTION: STAGE from CLIENT: REPLY; from=<> to=<> proto= helo=<>`.
     Smtpd,
@@ -451,6 +453,7 @@ pub enum Event<'a> {
 
 /// The known kinds of lines that carry nothing the histories need.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NoteClass {
     /// `warning:`, `error:`, `fatal:`, `panic:` lines (without a more specific shape).
     Warning,

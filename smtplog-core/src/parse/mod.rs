@@ -48,6 +48,7 @@ pub enum Parsed<'a> {
 
 /// Why a line was skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Skip {
     /// An empty or all-blank line.
     Blank,
@@ -71,6 +72,7 @@ impl Parsed<'_> {
 
 /// Why a line could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Malformed {
     /// No timestamp of a known family at the start of the line.
     Timestamp,

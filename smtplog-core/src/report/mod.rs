@@ -61,6 +61,7 @@ pub use labels::status_label;
 
 /// The language of a report's labels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Lang {
     /// Traditional Chinese with English beside each label, as the seed's mail has them.
     #[default]

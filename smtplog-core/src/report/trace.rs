@@ -23,6 +23,7 @@ use super::text::{TIME_FORMAT, clean};
 
 /// How a message came into a trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Found {
     /// It has the queue ID or message-id asked for.
     Asked,

@@ -34,6 +34,7 @@ pub struct SentWarning {
 
 /// Where a warning stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WarningState {
     /// A run claimed it at this time and is (or was) mailing it.
     Sending(DateTime<Utc>),
