@@ -21,8 +21,8 @@ use crate::report;
 use crate::stats::{Counts, range_bounds};
 use crate::store::{self, SentWarning, Store, StoreError, WarningState};
 
-/// The client IP shown in automatic warnings (the seed: "127.0.0.1 means the system sent
-/// this by itself").
+/// The client IP shown in automatic warnings: in the service smtplog models, a report whose
+/// Client IP is 127.0.0.1 was sent by the system itself (`docs/records.md`).
 pub const WARNING_CLIENT_IP: &str = "127.0.0.1";
 
 /// How long a claim protects a warning being mailed; an older claim was left by a run

@@ -143,7 +143,7 @@ fn json_in_both_languages() {
     let zh = fixture_report(Lang::ZhTw);
     let mut raw = Vec::new();
     report::json::render(&zh, &mut raw).unwrap();
-    // The text as printed (field order as in PRODUCT.md's contract).
+    // The text as printed (field order as in the contract of docs/reports.md).
     insta::assert_snapshot!("json", String::from_utf8(raw).unwrap());
     // The machine contract has no language.
     assert_eq!(json(&zh), json(&fixture_report(Lang::En)));
@@ -669,7 +669,7 @@ fn text_columns_line_up_by_display_width() {
         }
         assert!(checked_cjk);
 
-        // Header lines as in the seed.
+        // Header lines as in the mail of the service smtplog models.
         if lang == Lang::ZhTw {
             assert_eq!(lines[0], format!("查詢信箱(Email)：{SENDER}"));
             assert_eq!(
