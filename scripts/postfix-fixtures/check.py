@@ -7,7 +7,7 @@ usage: check.py OUTDIR        (reads OUTDIR/truth.json and every one of
 A deliberately small reader, independent of smtplog and of truth.py: a few
 regular expressions over the lines, queue IDs followed from qmgr "from=" to
 "removed". For each log it
-  * counts records per sender (lower-cased) the way PRODUCT.md's record table
+  * counts records per sender (lower-cased) the way docs/records.md's status table
     defines them: sent / deferred / bounced delivery lines, expired = recipients
     still deferred when qmgr logs status=expired, auth_rcv = first qmgr from=
     of a queue ID whose smtpd client= line had sasl_username=, auth_blk =

@@ -8,7 +8,7 @@ usage: truth.py --traffic traffic.json --sink sink.jsonl --out truth.json
                 [--timezone Z] [--lifetime L]
                 [--filter none|smtp|smtp-noxforward|pipe|proxy --filter-journal filter.jsonl]
 
-One record per (see PRODUCT.md, "Correlation: from lines to records"):
+One record per (see docs/records.md, "The six statuses"):
   sent      recipient the sink accepted (DATA 250 for a transaction naming it)
   deferred  4xx answer of the sink to a RCPT (Postfix logs one status=deferred
             line per recipient per failed attempt)
@@ -260,7 +260,7 @@ def main():
         "sasl_failure_names_user": args.sasl_failure_names_user == "yes",
         "notes": [
             "senders: expected number of smtplog records per envelope sender (lower-cased) and status, "
-            "per the record table of PRODUCT.md",
+            "per the status table of docs/records.md",
             "sent/bounced/deferred/expired come from the sink's journal (every RCPT answer it gave) and "
             "agree with the traffic plan; 'deferred' counts of tmp-* recipients depend on retry timing "
             "and are known only from the journal (one status=deferred line per 4xx RCPT answer)",

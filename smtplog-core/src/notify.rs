@@ -29,8 +29,8 @@ use crate::stats::{Counts, range_bounds};
 use crate::store::StoreError;
 use crate::store::{self, SentWarning, Store, WarningState};
 
-/// The client IP shown in automatic warnings: `127.0.0.1` means the system sent the
-/// report by itself.
+/// The client IP shown in automatic warnings: in the service smtplog models, a report whose
+/// Client IP is 127.0.0.1 was sent by the system itself (`docs/records.md`).
 pub const WARNING_CLIENT_IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// How long a claim protects a warning being mailed; an older claim was left by a run

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-/// The status of a record (PRODUCT.md's record table).
+/// The status of a record (what each counts: `docs/records.md`, "The six statuses").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     /// A submission refused: a `reject:`/`milter-reject:` line, or a SASL failure.

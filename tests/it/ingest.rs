@@ -9,7 +9,7 @@ use smtplog_benches::generator::{self, GenConfig, TimeFormat};
 use smtplog_core::ingest::{self, IngestOptions, Input, Silent};
 use smtplog_core::query::Query;
 use smtplog_core::record::Status;
-use smtplog_core::store::Store;
+use smtplog_core::store::{Store, StoredRecord};
 
 use crate::correlate::{ingest_into, rows};
 
@@ -85,63 +85,134 @@ fn generated_log(dir: &Path, lines: usize) -> (PathBuf, generator::Truth) {
     (path, truth)
 }
 
-fn ingest_cli(db: &Path, log: &Path) -> std::process::Child {
+/// Lines per batch of the killed ingests (and of their clean run).
+const KILL_BATCH_LINES: usize = 5_000;
+
+/// How far past the end of the batch it should commit last a killed ingest's input goes:
+/// more than the ingest reads before it parses (one block of 256 KiB,
+/// `smtplog-core/src/ingest/ahead.rs`), so that batch is certainly parsed and committed,
+/// and less than a batch holds (checked), so no later batch can be.
+const FED_PAST_BATCH: usize = 512 * 1024;
+
+/// `smtplog ingest` of `input` (a file, or `-` for a pipe on standard input) into `db`.
+fn ingest_cli(db: &Path, input: &Path, stdin: Stdio) -> std::process::Child {
     Command::new(smtplog_bin())
         .arg("--db")
         .arg(db)
-        .args([
-            "--tz",
-            "UTC",
-            "ingest",
-            "--year",
-            "2026",
-            "--batch-lines",
-            "2000",
-        ])
-        .arg(log)
+        .args(["--tz", "UTC", "ingest", "--year", "2026", "--batch-lines"])
+        .arg(KILL_BATCH_LINES.to_string())
+        .arg(input)
+        .stdin(stdin)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start smtplog")
 }
 
-fn dump(db: &Path) -> Vec<String> {
+/// Everything stored that a run must reproduce: every record with its ID and all its
+/// fields, and the number of unfinished messages kept for the next run.
+fn stored(db: &Path) -> (Vec<StoredRecord>, u64) {
     let store = Store::open(db).unwrap();
-    let mut r = rows(&store);
-    r.sort();
-    r
+    (store.all_records().unwrap(), store.count_pending().unwrap())
 }
 
+/// Deterministic kill points, no timing: for each batch boundary k, an ingest reads the
+/// log from a pipe that is fed up to FED_PAST_BATCH bytes past the end of batch k and
+/// then kept open, so the process (its reading, correlating and writing threads alive,
+/// the lines after batch k parsed or being parsed, never committed) waits for more input.
+/// The test polls the database until batch k is committed, SIGKILLs the process, checks
+/// that exactly batches 1..=k are stored, and runs the ingest again over the whole file.
 #[test]
 fn an_ingest_killed_at_any_point_and_run_again_gives_the_records_of_a_clean_run() {
+    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let (log, _) = generated_log(dir.path(), 60_000);
+    let bytes = std::fs::read(&log).unwrap();
     let clean_db = dir.path().join("clean.db");
-    assert!(ingest_cli(&clean_db, &log).wait().unwrap().success());
-    let clean = dump(&clean_db);
-    assert!(clean.len() > 5_000);
+    let status = ingest_cli(&clean_db, &log, Stdio::null()).wait().unwrap();
+    assert!(status.success());
+    let clean = stored(&clean_db);
+    assert!(clean.0.len() > 5_000);
+    assert!(clean.1 > 0, "the log ends with unfinished messages");
 
-    let mut interrupted = 0;
-    for (i, delay_ms) in [20u64, 60, 120, 200, 320, 500].into_iter().enumerate() {
-        let db = dir.path().join(format!("killed{i}.db"));
-        let mut child = ingest_cli(&db, &log);
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let finished_first = child.try_wait().unwrap().is_some();
-        child.kill().ok(); // SIGKILL
-        child.wait().unwrap();
-        if !finished_first && db.exists() {
-            let partial = Store::open(&db).unwrap().count_records().unwrap() as usize;
-            if partial > 0 && partial < clean.len() {
-                interrupted += 1;
-            }
-        }
-        assert!(ingest_cli(&db, &log).wait().unwrap().success());
-        assert_eq!(dump(&db), clean, "killed after {delay_ms} ms");
-    }
-    assert!(
-        interrupted >= 2,
-        "only {interrupted} kills landed in the middle of an ingest"
+    // Where each batch ends: after every KILL_BATCH_LINES-th line.
+    let mut ends = vec![0usize];
+    ends.extend(
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1)
+            .skip(KILL_BATCH_LINES - 1)
+            .step_by(KILL_BATCH_LINES),
     );
+    assert!(ends.len() >= 10, "{} batches", ends.len() - 1);
+    for w in ends.windows(2) {
+        assert!(
+            w[1] - w[0] > FED_PAST_BATCH,
+            "a batch shorter than the feed"
+        );
+    }
+
+    // Every batch boundary but the last full batch's end (its feed could pass the log's end).
+    for (k, &end) in ends[..ends.len() - 1].iter().enumerate() {
+        let fed = end + FED_PAST_BATCH;
+        let db = dir.path().join(format!("killed{k}.db"));
+        // Made here, so the polling below never meets a half-made schema.
+        drop(Store::open(&db).unwrap());
+        let mut child = ingest_cli(&db, Path::new("-"), Stdio::piped());
+        let mut pipe = child.stdin.take().unwrap();
+        let input = bytes[..fed].to_vec();
+        // The pipe stays open (returned, not dropped) until the process is killed.
+        let feeder = std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+            pipe
+        });
+        let watch = Store::open(&db).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let committed = watch.sources().unwrap().first().map(|s| s.lines);
+            if committed.is_some_and(|lines| lines >= (k * KILL_BATCH_LINES) as u64) {
+                break;
+            }
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "kill point {k}: the ingest ended before its input did"
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "kill point {k}: batch {k} was never committed from {fed} bytes of input \
+                 (does ingest read more than {FED_PAST_BATCH} bytes before parsing?)"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(watch);
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        drop(feeder.join().unwrap());
+
+        // Killed with exactly batches 1..=k stored.
+        let store = Store::open(&db).unwrap();
+        let src = &store.sources().unwrap()[0];
+        assert_eq!(
+            (src.lines, src.offset),
+            ((k * KILL_BATCH_LINES) as u64, end as u64),
+            "kill point {k}"
+        );
+        let partial = store.count_records().unwrap() as usize;
+        assert!(partial < clean.0.len(), "kill point {k}");
+        assert_eq!(partial == 0, k == 0, "kill point {k}");
+        drop(store);
+
+        let status = ingest_cli(&db, &log, Stdio::null()).wait().unwrap();
+        assert!(status.success(), "kill point {k}: the run after");
+        let again = stored(&db);
+        assert_eq!(again.1, clean.1, "kill point {k}: unfinished messages");
+        assert_eq!(again.0.len(), clean.0.len(), "kill point {k}: records");
+        for (a, c) in again.0.iter().zip(&clean.0) {
+            assert_eq!(a, c, "kill point {k}");
+        }
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Tests of the generator as a whole: determinism, that every line is a Postfix line the
 //! parser knows, and that the [`Truth`] agrees with an independent count over the parsed
-//! lines (a small correlator written here from PRODUCT.md's rules, not from the generator).
+//! lines (a small correlator written here from the rules of docs/records.md, not from the generator).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -1,4 +1,4 @@
-//! What a generated log means, in the record semantics of PRODUCT.md.
+//! What a generated log means, in the record semantics of docs/records.md.
 //!
 //! The generator knows every message it writes, so it can say exactly which records a
 //! correct correlator must produce: per sender (the lower-cased envelope sender) and per
@@ -31,7 +31,7 @@ pub enum Status {
     AuthBlk,
 }
 
-/// Record counts: one row of the seed's daily table (`sum` is the six others added).
+/// Record counts: one row of the daily table of docs/records.md (`sum` is the six others added).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// All records.

@@ -4,7 +4,7 @@
 //! saves the changes it reports ([`Correlator::take_changes`]) with the records, so a
 //! later run continues exactly where this one stopped.
 //!
-//! The rules it keeps are PRODUCT.md's ("Correlation: from lines to records"): the qmgr
+//! The rules it keeps are those of `docs/records.md` ("From lines to records"): the qmgr
 //! `from=` line counts a message once; an expiry emits one record per recipient still
 //! deferred, with its last reason; content-filter and `local` forwarding hops are followed
 //! and are not records themselves; null-sender and double-bounce mail belongs to nobody;

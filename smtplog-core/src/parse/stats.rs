@@ -68,8 +68,9 @@ impl serde::Serialize for KindCounts {
     }
 }
 
-/// The `smtplog parse --summary` object (PRODUCT.md): the counters, events by kind, and
-/// the sample lines of each bad outcome.
+/// The `smtplog parse --summary` object, a contract scripts rely on: the counters
+/// (`lines`, `postfix_lines`, `skipped`, `malformed`, `unrecognized_postfix`), events by
+/// kind (`by_kind`), and the sample lines of each bad outcome (`samples`).
 impl serde::Serialize for ParseStats {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;

@@ -1,4 +1,4 @@
-//! The JSON report, the machine contract (`"schema": 1`, PRODUCT.md). Built from its own
+//! The JSON report, the machine contract (`"schema": 1`, `docs/reports.md`). Built from its own
 //! types, so the contract changes only when these change, whatever happens to the
 //! [`Report`] model or the other renderers.
 

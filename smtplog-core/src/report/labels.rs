@@ -1,6 +1,6 @@
 //! Every word a report shows, in each language, in one place, so the text, HTML and CSV
 //! forms say the same thing and a translation is one edit. `zh_TW` labels put the
-//! Chinese and the English side by side as the seed's mail does; `en` labels are English
+//! Chinese and the English side by side as the mail of the service smtplog models does; `en` labels are English
 //! only.
 
 use crate::record::Status;

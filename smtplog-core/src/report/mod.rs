@@ -3,7 +3,7 @@
 //! A report is plain data ([`Report`]) made by one query (`build`): the header (whose
 //! history, which days, who asked, in which language and zone, when it was made), the
 //! daily table and the records in time order. Renderers are free functions over that data
-//! that write to any [`std::io::Write`]: [`text`] (laid out like the seed's mail),
+//! that write to any [`std::io::Write`]: [`text`] (the mailed report's layout),
 //! [`html`] (one self-contained page), [`csv`] (RFC 4180) and [`json`] (the versioned
 //! machine contract). Keeping the query apart from the rendering means every format shows
 //! the same rows, and a renderer can be tested without a database.
@@ -63,7 +63,8 @@ pub use labels::status_label;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Lang {
-    /// Traditional Chinese with English beside each label, as the seed's mail has them.
+    /// Traditional Chinese with English beside each label, as the modelled service's mail
+    /// has them.
     #[default]
     ZhTw,
     /// English only.
@@ -270,9 +271,10 @@ pub struct FooterLine {
     pub after: &'static str,
 }
 
-/// The text of a record's response column as the seed shows it: the remote relay and,
-/// in parentheses, its response (`mx.example.org[192.0.2.1]:25 (250 2.0.0 Ok)`); just the
-/// response when there was no remote relay (`relay=none`, refused submissions).
+/// The text of a record's response column as the mailed report shows it: the remote
+/// relay and, in parentheses, its response
+/// (`mx.example.org[192.0.2.1]:25 (250 2.0.0 Ok)`); just the response when there was no
+/// remote relay (`relay=none`, refused submissions).
 pub fn response_message(r: &Record) -> Option<String> {
     let relay = r.relay.as_deref().filter(|x| !x.is_empty() && *x != "none");
     match (relay, r.response.as_deref()) {

@@ -1,4 +1,5 @@
-//! The plain-text report, laid out like the seed's mail: the header lines
+//! The plain-text report, laid out like the mail of the service smtplog models (see
+//! `docs/records.md`): the header lines
 //! (`查詢信箱(Email)：...`), the daily table with its total row, the detail table and the
 //! footer. It exists because plain text is what every mail client shows and what an
 //! administrator reads in a terminal.
