@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::Args;
-use smtplog_core::policy::{AddressError, Refusal};
 use smtplog_core::query::Query;
 
 use crate::Failure;
@@ -27,23 +26,7 @@ impl SenderDays {
     /// The query of these days in `zone`; refused (exit 1) when the range ends before it
     /// begins or the address is empty.
     pub(crate) fn query(&self, zone: Tz) -> Result<Query, Failure> {
-        if self.end < self.begin {
-            let why = Refusal::Reversed {
-                begin: self.begin,
-                end: self.end,
-            };
-            return Err(Failure::Refused(why.to_string()));
-        }
-        let email = self.email.trim();
-        if email.is_empty() {
-            let why = Refusal::Address(AddressError::Empty);
-            return Err(Failure::Refused(why.to_string()));
-        }
-        Ok(Query {
-            email: email.to_string(),
-            begin: self.begin,
-            end: self.end,
-            zone,
-        })
+        Query::new(&self.email, self.begin, self.end, zone)
+            .map_err(|why| Failure::Refused(why.to_string()))
     }
 }

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::policy::{AddressError, Refusal};
 use crate::stats::{DailyTable, range_bounds};
 use crate::store::{Result, Store, StoredRecord};
 
@@ -21,6 +22,31 @@ pub struct Query {
 }
 
 impl Query {
+    /// The query of `email`'s days `[begin, end]` in `zone`; refused when the range ends
+    /// before it begins or the address is empty. (This is the administrator's query: no
+    /// domain or retention policy; a report mailed to a sender goes through
+    /// `mail::prepare_report`, which applies the whole policy.)
+    pub fn new(
+        email: &str,
+        begin: NaiveDate,
+        end: NaiveDate,
+        zone: Tz,
+    ) -> std::result::Result<Query, Refusal> {
+        if end < begin {
+            return Err(Refusal::Reversed { begin, end });
+        }
+        let email = email.trim();
+        if email.is_empty() {
+            return Err(Refusal::Address(AddressError::Empty));
+        }
+        Ok(Query {
+            email: email.to_string(),
+            begin,
+            end,
+            zone,
+        })
+    }
+
     /// The daily table of the query's days.
     pub fn daily(&self, store: &Store) -> Result<DailyTable> {
         let (from, to) = range_bounds(self.begin, self.end, self.zone);

@@ -23,7 +23,7 @@ use crate::record::{Record, Status};
 
 use pack::{Damaged, Entry, Unpacker};
 use rows::MAX_SPAN_MS;
-pub use rows::{PackedRecords, RowBuilder};
+pub(crate) use rows::{PackedRecords, RowBuilder};
 pub use warnings::{SentWarning, WarningState};
 use write::{Known, Packed, write_batch};
 
@@ -112,30 +112,31 @@ pub const HEAD_LEN: usize = 4096;
 
 /// What one ingest batch writes.
 #[derive(Debug, Default)]
-pub struct Batch {
+pub(crate) struct Batch {
     /// New records (packed into message rows when written)...
-    pub records: Vec<Record>,
+    pub(crate) records: Vec<Record>,
     /// ...or new records packed already, with their IDs ([`Batch::pack`]).
-    pub packed: Option<PackedRecords>,
+    pub(crate) packed: Option<PackedRecords>,
     /// Fix-ups of stored records.
-    pub relinks: Vec<Relink>,
+    pub(crate) relinks: Vec<Relink>,
     /// Stored records taken back.
-    pub retracts: Vec<Retract>,
+    pub(crate) retracts: Vec<Retract>,
     /// Correlator state changes.
-    pub changes: Vec<Change>,
+    pub(crate) changes: Vec<Change>,
     /// The input's new position (its row is created when `id` is `None`).
-    pub source: Option<Source>,
+    pub(crate) source: Option<Source>,
 }
 
 impl Batch {
     /// Packs the records into message rows now (on the caller's thread), taking the IDs
     /// from `first_id` on; `records` is left empty with its capacity.
-    pub fn pack(&mut self, first_id: i64) {
+    #[cfg(test)]
+    pub(crate) fn pack(&mut self, first_id: i64) {
         self.packed = Some(PackedRecords::pack(&mut self.records, first_id));
     }
 
     /// How many records the batch holds, packed or not.
-    pub fn record_count(&self) -> usize {
+    pub(crate) fn record_count(&self) -> usize {
         self.records.len() + self.packed.as_ref().map_or(0, PackedRecords::len)
     }
 }
@@ -300,7 +301,7 @@ impl Store {
     /// commit but when the caller says ([`Store::checkpoint`]) and once when bulk mode
     /// ends, so pages written many times are copied into the database once. Commits stay
     /// atomic and durable either way.
-    pub fn set_bulk(&mut self, on: bool) -> Result<()> {
+    pub(crate) fn set_bulk(&mut self, on: bool) -> Result<()> {
         if on {
             self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         } else {
@@ -321,7 +322,7 @@ impl Store {
 
     /// Copies the committed pages of the write-ahead log into the database file, as far
     /// as readers allow, without waiting for them (a passive checkpoint).
-    pub fn checkpoint(&mut self) -> Result<()> {
+    pub(crate) fn checkpoint(&mut self) -> Result<()> {
         self.conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
@@ -358,8 +359,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Stores `records` made elsewhere (an import, a benchmark's synthetic history), in
+    /// one transaction: the store gives them their IDs, after every stored record, and
+    /// groups them into message rows as ingest does. Nothing else changes (no input
+    /// position, no correlator state).
+    pub fn append(&mut self, records: Vec<Record>) -> Result<()> {
+        self.commit(&Batch {
+            records,
+            ..Batch::default()
+        })
+        .map(|_| ())
+    }
+
     /// Writes one batch in one transaction; returns the source's row ID.
-    pub fn commit(&mut self, batch: &Batch) -> Result<Option<i64>> {
+    pub(crate) fn commit(&mut self, batch: &Batch) -> Result<Option<i64>> {
         let tx = self.conn.transaction()?;
         let written = write_batch(&tx, &mut self.known, batch).and_then(|id| {
             tx.commit()?;
@@ -375,7 +388,7 @@ impl Store {
     /// one transaction; returns how many records were written. Each batch goes to `done`
     /// once written. A writer that falls behind its producer writes what has queued up
     /// in one go: fewer commits rewrite the same index pages less often.
-    pub fn commit_group(
+    pub(crate) fn commit_group(
         &mut self,
         first: Batch,
         max: usize,
@@ -622,16 +635,6 @@ impl Store {
                 r.get(0)
             })
             .optional()?)
-    }
-
-    /// Sets a value of the store's key/value table.
-    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
     }
 }
 

@@ -25,7 +25,7 @@ pub(super) const MAX_RECORDS: usize = 1024;
 
 /// Records grouped into message rows and packed, with the record IDs they took.
 #[derive(Debug, Default)]
-pub struct PackedRecords {
+pub(crate) struct PackedRecords {
     pub(super) first_id: i64,
     pub(super) count: usize,
     pub(super) rows: Vec<MessageRow>,
@@ -53,7 +53,7 @@ pub(super) struct MessageRow {
 
 impl PackedRecords {
     /// Packs `records`, which take the IDs from `first_id` on in their order.
-    pub fn of(records: &[Record], first_id: i64) -> PackedRecords {
+    pub(crate) fn of(records: &[Record], first_id: i64) -> PackedRecords {
         let mut rows = RowBuilder::new(first_id);
         for r in records {
             rows.push(&r.view());
@@ -62,19 +62,20 @@ impl PackedRecords {
     }
 
     /// As [`PackedRecords::of`], leaving `records` empty with its capacity.
-    pub fn pack(records: &mut Vec<Record>, first_id: i64) -> PackedRecords {
+    #[cfg(test)]
+    pub(crate) fn pack(records: &mut Vec<Record>, first_id: i64) -> PackedRecords {
         let packed = PackedRecords::of(records, first_id);
         records.clear();
         packed
     }
 
     /// How many records.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.count
     }
 
     /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.count == 0
     }
 }
@@ -82,7 +83,7 @@ impl PackedRecords {
 /// Packs records into message rows as they come: each record joins the open row of
 /// exactly its message, or opens one.
 #[derive(Debug, Default)]
-pub struct RowBuilder {
+pub(crate) struct RowBuilder {
     first_id: i64,
     count: usize,
     rows: Vec<Open>,
@@ -129,13 +130,13 @@ pub(super) fn takes(count: usize, first_ms: i64, last_ms: i64, ms: i64) -> bool 
 
 impl RowBuilder {
     /// An empty batch whose records take the IDs from `first_id` on.
-    pub fn new(first_id: i64) -> RowBuilder {
+    pub(crate) fn new(first_id: i64) -> RowBuilder {
         RowBuilder::with_capacity(first_id, 0)
     }
 
     /// As [`RowBuilder::new`], with room for `rows` message rows (a batch like the last
     /// one grows without copying its rows).
-    pub fn with_capacity(first_id: i64, rows: usize) -> RowBuilder {
+    pub(crate) fn with_capacity(first_id: i64, rows: usize) -> RowBuilder {
         RowBuilder {
             first_id,
             count: 0,
@@ -145,12 +146,12 @@ impl RowBuilder {
     }
 
     /// How many message rows are open.
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.rows.len()
     }
 
     /// Adds one record, which takes the next ID.
-    pub fn push(&mut self, r: &RecordRef<'_>) {
+    pub(crate) fn push(&mut self, r: &RecordRef<'_>) {
         let ms = r.time.timestamp_millis();
         let id = self.first_id + self.count as i64;
         self.count += 1;
@@ -199,12 +200,12 @@ impl RowBuilder {
     }
 
     /// The ID the next record added takes.
-    pub fn next_id(&self) -> i64 {
+    pub(crate) fn next_id(&self) -> i64 {
         self.first_id + self.count as i64
     }
 
     /// The rows, in order of their first record.
-    pub fn finish(self) -> PackedRecords {
+    pub(crate) fn finish(self) -> PackedRecords {
         PackedRecords {
             first_id: self.first_id,
             count: self.count,
