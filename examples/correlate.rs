@@ -11,9 +11,9 @@ use smtplog_core::correlate::Retract;
 use smtplog_core::parse::decode;
 use smtplog_core::{Correlator, Limits, Parsed, RecordRef, Sink, YearPolicy, YearResolver};
 
-/// Records per (sender, status).
+/// Records per (sender, status), and the `sent` records a pipe filter's hop took back.
 #[derive(Default)]
-struct Tally(BTreeMap<(String, &'static str), u64>);
+struct Tally(BTreeMap<(String, &'static str), u64>, u64);
 
 impl Sink for Tally {
     fn record(&mut self, record: RecordRef<'_>) {
@@ -24,8 +24,9 @@ impl Sink for Tally {
     // Fix-ups of records already handed over: a sink that keeps records would apply them.
     fn relink(&mut self, _relink: Relink) {}
 
-    fn retract(&mut self, retract: Retract) {
-        eprintln!("a pipe filter hop, not a delivery: {}", retract.recipient);
+    // A `sent` record handed over earlier turned out to be a pipe filter's hop.
+    fn retract(&mut self, _retract: Retract) {
+        self.1 += 1;
     }
 }
 
@@ -49,5 +50,9 @@ fn main() {
     for ((sender, status), n) in &tally.0 {
         println!("{sender:32} {status:9} {n}");
     }
-    println!("{} messages still in the queue", correlator.pending());
+    println!(
+        "{} sent records taken back, {} messages still in the queue",
+        tally.1,
+        correlator.pending()
+    );
 }
