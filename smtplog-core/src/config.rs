@@ -23,6 +23,8 @@
 //! | `[mail] service_name, contact_url, query_url, help_url` | the footer's; none |
 //! | `[policy] allowed_domains, max_range_days, retention_days, notify_sum, notify_bounced` | `[]` (nobody), 31, 31, 250, 10 |
 //! | `[web] listen, allowed_networks, trusted_proxies` | `127.0.0.1:8080`, `[]` (nobody), `[]` |
+//! | `[web] per_ip_per_hour, per_address_per_day, captcha_ttl_secs` | 20, 5, 600 |
+//! | `[web] unsafe_fixed_captcha` | none (tests only; refused unless `listen` is loopback) |
 //! | `[ingest] filter_transports` | `[]` (content filters are recognised from the log alone) |
 //!
 //! ```
@@ -279,6 +281,15 @@ pub struct WebConfig {
     pub allowed_networks: Vec<IpNet>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// Submissions one client IP may make per hour (refused ones count too).
+    pub per_ip_per_hour: u32,
+    /// Reports that may be mailed to one address per day.
+    pub per_address_per_day: u32,
+    /// How long a captcha may be answered, in seconds.
+    pub captcha_ttl_secs: u32,
+    /// Tests only: every captcha's answer is this text. Refused unless `listen` is a
+    /// loopback address; `config check` and the page say it is on.
+    pub unsafe_fixed_captcha: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -289,6 +300,10 @@ impl Default for WebConfig {
                 .expect("the default listen address parses"),
             allowed_networks: Vec::new(),
             trusted_proxies: Vec::new(),
+            per_ip_per_hour: 20,
+            per_address_per_day: 5,
+            captcha_ttl_secs: 600,
+            unsafe_fixed_captcha: None,
         }
     }
 }
@@ -428,6 +443,14 @@ struct RawWeb {
     allowed_networks: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trusted_proxies: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_ip_per_hour: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_address_per_day: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    captcha_ttl_secs: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unsafe_fixed_captcha: Option<String>,
 }
 
 // ---- checks ---------------------------------------------------------------------------
@@ -630,6 +653,12 @@ impl Config {
                     .to_string(),
             );
         }
+        if self.web.unsafe_fixed_captcha.is_some() {
+            out.push(
+                "web.unsafe_fixed_captcha is set: every captcha has the same answer (tests only)"
+                    .to_string(),
+            );
+        }
         if self.policy.max_range_days > self.policy.retention_days {
             out.push(format!(
                 "policy.max_range_days ({}) is longer than policy.retention_days ({})",
@@ -694,6 +723,10 @@ impl Config {
                         .map(ToString::to_string)
                         .collect(),
                 ),
+                per_ip_per_hour: Some(i64::from(self.web.per_ip_per_hour)),
+                per_address_per_day: Some(i64::from(self.web.per_address_per_day)),
+                captcha_ttl_secs: Some(i64::from(self.web.captcha_ttl_secs)),
+                unsafe_fixed_captcha: self.web.unsafe_fixed_captcha.clone(),
             }),
             ingest: Some(RawIngest {
                 filter_transports: Some(self.ingest.filter_transports.clone()),
@@ -913,6 +946,43 @@ fn web(w: RawWeb) -> Result<WebConfig, ConfigError> {
     if let Some(n) = w.trusted_proxies {
         out.trusted_proxies = networks("web.trusted_proxies", &n)?;
     }
+    if let Some(n) = w.per_ip_per_hour {
+        out.per_ip_per_hour = ranged(
+            "web.per_ip_per_hour",
+            n,
+            1,
+            100_000,
+            "a number of submissions",
+        )? as u32;
+    }
+    if let Some(n) = w.per_address_per_day {
+        out.per_address_per_day = ranged(
+            "web.per_address_per_day",
+            n,
+            1,
+            10_000,
+            "a number of reports",
+        )? as u32;
+    }
+    if let Some(n) = w.captcha_ttl_secs {
+        out.captcha_ttl_secs =
+            ranged("web.captcha_ttl_secs", n, 30, 86_400, "a number of seconds")? as u32;
+    }
+    if let Some(text) = w.unsafe_fixed_captcha {
+        if text.trim().is_empty() {
+            return Err(invalid("web.unsafe_fixed_captcha", "is empty".to_string()));
+        }
+        if !out.listen.ip().is_loopback() {
+            return Err(invalid(
+                "web.unsafe_fixed_captcha",
+                format!(
+                    "is for tests only and refused while web.listen ({}) is not a loopback address",
+                    out.listen
+                ),
+            ));
+        }
+        out.unsafe_fixed_captcha = Some(text);
+    }
     Ok(out)
 }
 
@@ -936,6 +1006,34 @@ mod tests {
         assert!(c.mail.is_none());
         assert_eq!(c.web.listen.to_string(), DEFAULT_LISTEN);
         assert!(c.ingest.filter_transports.is_empty());
+        assert_eq!(
+            (
+                c.web.per_ip_per_hour,
+                c.web.per_address_per_day,
+                c.web.captcha_ttl_secs
+            ),
+            (20, 5, 600)
+        );
+        assert!(c.web.unsafe_fixed_captcha.is_none());
+    }
+
+    #[test]
+    fn the_fixed_captcha_is_allowed_on_loopback_only_and_announced() {
+        let c = Config::from_toml_str(
+            "[web]\nlisten = \"[::1]:8081\"\nunsafe_fixed_captcha = \"test\"",
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.web.unsafe_fixed_captcha.as_deref(), Some("test"));
+        assert!(
+            c.warnings()
+                .iter()
+                .any(|w| w.contains("unsafe_fixed_captcha"))
+        );
+        assert!(c.to_toml().contains("unsafe_fixed_captcha = \"test\""));
+        // The check is against listen whichever order the keys come in.
+        let err = err("[web]\nunsafe_fixed_captcha = \"test\"\nlisten = \"192.0.2.1:80\"");
+        assert!(err.contains("web.unsafe_fixed_captcha"), "{err}");
     }
 
     #[test]
@@ -997,6 +1095,17 @@ mod tests {
             (
                 "[ingest]\nfilter_transports = [\"\"]",
                 "ingest.filter_transports",
+            ),
+            ("[web]\nper_ip_per_hour = 0", "web.per_ip_per_hour"),
+            ("[web]\nper_address_per_day = -1", "web.per_address_per_day"),
+            ("[web]\ncaptcha_ttl_secs = 5", "web.captcha_ttl_secs"),
+            (
+                "[web]\nlisten = \"0.0.0.0:8080\"\nunsafe_fixed_captcha = \"abc\"",
+                "web.unsafe_fixed_captcha",
+            ),
+            (
+                "[web]\nunsafe_fixed_captcha = \" \"",
+                "web.unsafe_fixed_captcha",
             ),
             (
                 "[ingest]\nfilter_transports = [\"a;b\"]",

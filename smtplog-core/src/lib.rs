@@ -80,6 +80,8 @@ pub mod stats;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod timestamp;
+#[cfg(feature = "config")]
+pub mod web;
 
 pub use correlate::{Correlator, Limits, Output, Sink};
 pub use parse::{Entry, Event, Parsed, parse_line};
