@@ -5,6 +5,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod audit_cmd;
 mod config_cmd;
 mod database;
 mod ingest_cmd;
@@ -66,6 +67,8 @@ enum Command {
     Notify(notify_cmd::NotifyArgs),
     /// Delete records older than the retention window.
     Prune(prune_cmd::PruneArgs),
+    /// List the query page's submissions (accepted and refused), oldest first.
+    Audit(audit_cmd::AuditArgs),
     /// Upgrade the database to this smtplog's schema (the commands that only read refuse
     /// an older one).
     Migrate,
@@ -196,6 +199,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Report(args) => report_cmd::run(cli, args),
         Command::Notify(args) => notify_cmd::run(cli, args),
         Command::Prune(args) => prune_cmd::run(cli, args),
+        Command::Audit(args) => audit_cmd::run(cli, args),
         Command::Migrate => migrate_cmd::run(cli),
         Command::Config(cmd) => config_cmd::run(cli, cmd),
     }

@@ -1,7 +1,8 @@
-//! `smtplog prune`: delete records, and the record of warnings sent, older than the
-//! retention window (the configuration's `policy.retention_days`, or `--keep-days`). The
-//! window ends today in the configured zone and holds `retention_days` calendar days, as
-//! the policy for queries does.
+//! `smtplog prune`: delete what is older than the retention window (the configuration's
+//! `policy.retention_days`, or `--keep-days`): records, the record of warnings sent, the
+//! query page's submissions (its audit log) and the reports it mailed; and its expired
+//! captchas. The window ends today in the configured zone and holds `retention_days`
+//! calendar days, as the policy for queries does.
 
 use std::io::{self, Write};
 
@@ -26,14 +27,19 @@ pub(crate) fn run(cli: &Cli, args: &PruneArgs) -> Result<(), Failure> {
     if let Some(n) = args.keep_days {
         policy.retention_days = n;
     }
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let now = Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
     let (oldest, cutoff) = policy.retention_start(today, tz);
     let mut store = open_writing(&cli.db)?;
     let deleted = store.prune(cutoff)?;
     let warnings = store.prune_warnings(oldest)?;
+    let (submissions, reports) = store.prune_web(cutoff)?;
+    store.prune_captchas(now)?;
     writeln!(
         io::stdout().lock(),
-        "deleted {deleted} records logged before {oldest} ({}) and {warnings} warnings of days before it",
+        "deleted {deleted} records logged before {oldest} ({}), {warnings} warnings of days \
+         before it, {submissions} query page submissions and {reports} mailed reports from \
+         before it",
         tz.name()
     )?;
     Ok(())

@@ -1,5 +1,6 @@
 //! The cross-crate test binary (one binary: every module below is part of it).
 
+mod audit;
 mod cli;
 mod config;
 mod corpus;

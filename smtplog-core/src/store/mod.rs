@@ -9,6 +9,7 @@ mod pack;
 mod rows;
 mod schema;
 mod warnings;
+mod web;
 mod write;
 
 use std::path::Path;
@@ -25,6 +26,10 @@ use pack::{Damaged, Entry, Unpacker};
 use rows::MAX_SPAN_MS;
 pub(crate) use rows::{PackedRecords, RowBuilder};
 pub use warnings::{SentWarning, WarningState};
+pub use web::{
+    CaptchaCheck, MAX_CLIENT_IP_CHARS, MAX_DETAIL_CHARS, MAX_EMAIL_CHARS, OutboxEntry,
+    REPORT_CLAIM_SECS, Submission, SubmissionOutcome,
+};
 use write::{Known, Packed, write_batch};
 
 /// Errors of the store.

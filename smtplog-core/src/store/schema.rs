@@ -169,6 +169,56 @@ const MIGRATIONS: &[Step] = &[
     // Record IDs are kept in the blobs; the next one is `meta.next_record`.
     // `record_spans` now hold message row IDs.
     Step::Rust(pack_records),
+    // 5: the query page's tables (`web.rs`). `captchas`: each issued captcha until it
+    // expires, marked used by its first guess. `submissions`: every form submission, the
+    // audit log and the source of the rate limits: indexed by (client IP, time) for the
+    // limit per client, by (lower-cased address, time) over the accepted ones only for
+    // the limit per address, and by time for `audit --since` and `prune`. `outbox`: the
+    // accepted reports until the relay took them, with their attempts; the pending ones
+    // indexed by their next attempt, the sent ones by when they were sent (`prune`).
+    Step::Sql(
+        "CREATE TABLE captchas (
+        id TEXT PRIMARY KEY,
+        answer TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        used_ms INTEGER
+     ) WITHOUT ROWID;
+     CREATE INDEX captchas_expires ON captchas (expires_ms);
+     CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        client_ip TEXT NOT NULL,
+        email TEXT NOT NULL,
+        begin TEXT,
+        end TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'refused')),
+        reason TEXT NOT NULL,
+        detail TEXT,
+        status INTEGER NOT NULL
+     );
+     CREATE INDEX submissions_ip_time ON submissions (client_ip, time_ms);
+     CREATE INDEX submissions_accepted_email_time ON submissions (lower(email), time_ms)
+        WHERE outcome = 'accepted';
+     CREATE INDEX submissions_time ON submissions (time_ms);
+     CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        created_ms INTEGER NOT NULL,
+        email TEXT NOT NULL,
+        begin TEXT NOT NULL,
+        end TEXT NOT NULL,
+        client_ip TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms INTEGER,
+        last_error TEXT,
+        last_error_ms INTEGER,
+        sent_ms INTEGER,
+        message_id TEXT,
+        CHECK ((sent_ms IS NULL) = (next_ms IS NOT NULL))
+     );
+     CREATE INDEX outbox_due ON outbox (next_ms) WHERE sent_ms IS NULL;
+     CREATE INDEX outbox_sent ON outbox (sent_ms) WHERE sent_ms IS NOT NULL;",
+    ),
 ];
 
 /// Migration 4: every message row's records packed into it.
