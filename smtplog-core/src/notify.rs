@@ -125,7 +125,7 @@ impl Standing {
 }
 
 /// Every offender of `day` (in `zone`) and where their warning stands at `now`: what
-/// [`run`] would do, without doing it (`notify --dry-run`).
+/// `run` would do, without doing it (`notify --dry-run`).
 pub fn plan(
     store: &Store,
     policy: &Policy,

@@ -134,7 +134,7 @@ impl EmailAddress {
 
 /// An address that passed the whole policy: the strict check and the allowed domains.
 /// Only [`Policy::check_address`] makes one, and mail is composed only to one
-/// ([`crate::mail::compose`]), so no frontend can mail an address the policy refused.
+/// (`mail::compose`), so no frontend can mail an address the policy refused.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Recipient(EmailAddress);
 

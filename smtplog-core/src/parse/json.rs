@@ -10,7 +10,7 @@ impl Entry<'_> {
     /// The line as one JSON object: `time` (RFC 3339, or null when the year or zone
     /// could not be resolved), `logged_time` (as logged), `host`, `program`, `pid`,
     /// `kind` ([`Event::kind`](super::Event::kind)), `repeat` (only when syslog
-    /// collapsed repeats), then every field of the event ([`Event::fields`]).
+    /// collapsed repeats), then every field of the event ([`Event::fields`](super::Event::fields)).
     pub fn to_json(&self, time: Option<DateTime<FixedOffset>>) -> Value {
         let mut obj = Map::new();
         let h = &self.header;

@@ -1,5 +1,7 @@
-//! The query page's rules that do not touch the store, shared by every frontend that
-//! serves the page: who the client is, and whether it may use the page.
+//! The query page's rules, shared by every frontend that serves the page: who the client
+//! is and whether it may use the page (here); a submission checked in the contract's
+//! order, recorded and queued (`submit`, with the `store` and `mail` features); the
+//! queued reports mailed with retries (`deliver_due`).
 //!
 //! The client is the TCP peer; only when the peer is one of the configured
 //! `trusted_proxies` is `X-Forwarded-For` believed, and then only up to its right-most
@@ -9,6 +11,18 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
+
+#[cfg(all(feature = "store", feature = "mail"))]
+mod outbox;
+#[cfg(all(feature = "store", feature = "mail"))]
+mod submit;
+#[cfg(all(test, feature = "store", feature = "mail"))]
+mod tests;
+
+#[cfg(all(feature = "store", feature = "mail"))]
+pub use outbox::{Mailed, backoff, deliver_due};
+#[cfg(all(feature = "store", feature = "mail"))]
+pub use submit::{Form, Refused, Verdict, issue_captcha, submit};
 
 /// `addr` with an IPv4 address mapped into IPv6 (`::ffff:192.0.2.1`) given as IPv4, so
 /// that IPv4 networks match it.
@@ -71,7 +85,7 @@ pub fn network_allowed(client: IpAddr, allowed: &[IpNet]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+mod client_tests {
     use super::*;
 
     fn nets(list: &[&str]) -> Vec<IpNet> {
