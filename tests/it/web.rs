@@ -9,7 +9,8 @@
 //! reused captcha, bad token, foreign domain, 429 with `Retry-After` over
 //! `per_ip_per_hour`) and nothing queued; a hostile address shown escaped;
 //! `X-Forwarded-For` believed from a trusted proxy only (the audit rows); `/healthz`;
-//! no `[mail]` section is an error; SIGTERM stops the server cleanly.
+//! the audio captcha (a WAV, or 503 without espeak-ng); no `[mail]` section and a fixed
+//! captcha off loopback are errors; SIGTERM stops the server cleanly.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -347,6 +348,14 @@ fn the_form_has_its_contract_in_both_languages_and_every_response_its_headers() 
         assert_eq!(image.header("content-type"), Some("image/svg+xml"));
         assert!(image.body.starts_with("<svg") && image.body.contains(">2<"));
         image.assert_secure();
+        // The audio: a WAV from espeak-ng, or 503 saying it is not installed.
+        let audio = server.get(&format!("/captcha/{id}.wav"), &[]);
+        match audio.status {
+            200 => assert_eq!(audio.header("content-type"), Some("audio/wav")),
+            503 => assert!(audio.body.contains("espeak-ng"), "{}", audio.body),
+            other => panic!("audio: {other} {}", audio.body),
+        }
+        audio.assert_secure();
     }
     let unknown = server.get(&format!("/captcha/{}.svg", "0".repeat(32)), &[]);
     assert_eq!(unknown.status, 404);
@@ -575,4 +584,22 @@ fn serve_needs_a_mail_section() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("[mail]"), "{err}");
+
+    // The fixed captcha is refused on an address that is not loopback, --listen included.
+    std::fs::write(
+        &config,
+        "db = \"smtplog.db\"\n[mail]\nfrom = \"smtplog@nthu.edu.tw\"\n\
+         [web]\nlisten = \"127.0.0.1:0\"\nunsafe_fixed_captcha = \"1\"\n",
+    )
+    .unwrap();
+    let out = Command::new(smtplog_bin())
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unsafe_fixed_captcha"), "{err}");
+    assert!(err.contains("loopback"), "{err}");
 }
