@@ -17,6 +17,7 @@ mod prune_cmd;
 mod query_cmd;
 mod report_cmd;
 mod sender_days;
+mod serve_cmd;
 mod stats_cmd;
 mod trace_cmd;
 
@@ -69,6 +70,9 @@ enum Command {
     Prune(prune_cmd::PruneArgs),
     /// List the query page's submissions (accepted and refused), oldest first.
     Audit(audit_cmd::AuditArgs),
+    /// Serve the query page (the form that mails a report to its owner) and mail the
+    /// reports it accepts.
+    Serve(serve_cmd::ServeArgs),
     /// Upgrade the database to this smtplog's schema (the commands that only read refuse
     /// an older one).
     Migrate,
@@ -200,6 +204,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Notify(args) => notify_cmd::run(cli, args),
         Command::Prune(args) => prune_cmd::run(cli, args),
         Command::Audit(args) => audit_cmd::run(cli, args),
+        Command::Serve(args) => serve_cmd::run(cli, args),
         Command::Migrate => migrate_cmd::run(cli),
         Command::Config(cmd) => config_cmd::run(cli, cmd),
     }

@@ -32,14 +32,14 @@ const FROM: &str = "smtplog@net.nthu.edu.tw";
 const CONTACT: &str = "https://net.nthu.edu.tw/contact";
 
 /// The SMTP sink: a python3 process serving on a free loopback port, killed on drop.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     dir: TempDir,
 }
 
 impl Sink {
-    fn start(refuse: &[&str]) -> Sink {
+    pub(crate) fn start(refuse: &[&str]) -> Sink {
         Sink::spawn(refuse, false, &[])
     }
 
@@ -107,7 +107,7 @@ impl Sink {
     }
 
     /// Every message received, in order.
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         let mut out = Vec::new();
         for n in 1.. {
             let path = self.mail_dir().join(format!("{n}.json"));
@@ -219,14 +219,14 @@ impl TestCa {
 }
 
 /// One received message as the sink parsed it.
-struct Received(Value);
+pub(crate) struct Received(Value);
 
 impl Received {
     fn mail_from(&self) -> &str {
         self.0["mail_from"].as_str().unwrap()
     }
 
-    fn rcpt_tos(&self) -> Vec<&str> {
+    pub(crate) fn rcpt_tos(&self) -> Vec<&str> {
         self.0["rcpt_tos"]
             .as_array()
             .unwrap()
@@ -257,7 +257,7 @@ impl Received {
     }
 
     /// (content type, file name, decoded bytes) of each leaf part.
-    fn parts(&self) -> Vec<(String, Option<String>, Vec<u8>)> {
+    pub(crate) fn parts(&self) -> Vec<(String, Option<String>, Vec<u8>)> {
         self.0["parts"]
             .as_array()
             .unwrap()

@@ -12,3 +12,4 @@ mod parse_lines;
 mod parse_props;
 mod postfix_truth;
 mod report;
+mod web;
