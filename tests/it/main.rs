@@ -1,6 +1,7 @@
 //! The cross-crate test binary (one binary: every module below is part of it).
 
 mod audit;
+mod browser;
 mod cli;
 mod config;
 mod corpus;

@@ -30,20 +30,18 @@ const ANSWER: &str = "24680";
 const OWNER: &str = "alice@cs.nthu.edu.tw";
 
 /// `smtplog serve` running with a configuration whose `[web]` section is `web`.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     dir: TempDir,
-    stderr: Arc<Mutex<String>>,
+    pub(crate) stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
     fn start(smtp_port: u16, web: &str) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config = dir.path().join("smtplog.toml");
-        std::fs::write(
-            &config,
-            format!(
+        Server::with_config(
+            tempfile::tempdir().expect("temp dir"),
+            &format!(
                 r#"db = "smtplog.db"
 timezone = "UTC"
 
@@ -66,7 +64,14 @@ unsafe_fixed_captcha = "{ANSWER}"
 "#
             ),
         )
-        .unwrap();
+    }
+
+    /// `smtplog serve --config DIR/smtplog.toml` with `config` as that file (its relative
+    /// paths are under `dir`, which the server keeps).
+    pub(crate) fn with_config(dir: TempDir, config: &str) -> Server {
+        let config_path = dir.path().join("smtplog.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let config = config_path;
         let mut child = Command::new(smtplog_bin())
             .arg("--config")
             .arg(&config)
