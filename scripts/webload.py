@@ -4,6 +4,7 @@ HTTP/1.1 client that gets the form and submits it with a chosen X-Forwarded-For.
 
 Python 3 standard library only (the sink itself needs aiosmtpd)."""
 
+import atexit
 import html
 import os
 import re
@@ -18,6 +19,22 @@ SMTPLOG = os.path.join(ROOT, "target", "release", "smtplog")
 LOGGEN = os.path.join(ROOT, "target", "release", "smtplog-loggen")
 SINK = os.path.join(ROOT, "tests", "support", "smtp_sink.py")
 ANSWER = "24680"
+
+# Every sink and server started, stopped at exit if still running (a failed check exits).
+_started = []
+
+
+def _stop_all():
+    for proc in _started:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+atexit.register(_stop_all)
 
 
 def build():
@@ -51,6 +68,7 @@ class Sink:
             stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(directory, "sink.stderr"), "w"),
         )
+        _started.append(self.proc)
         wait_for(lambda: os.path.exists(port_file), 20, "the SMTP sink")
         self.port = int(open(port_file).read())
 
@@ -111,6 +129,7 @@ trusted_proxies = ["127.0.0.1"]
             stdout=subprocess.DEVNULL,
             stderr=open(self.stderr_path, "w"),
         )
+        _started.append(self.proc)
 
         def ready():
             if self.proc.poll() is not None:
