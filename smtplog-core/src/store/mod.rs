@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::correlate::{Change, MessageKey, Relink, Retract, Saved};
 use crate::parse::QueueId;
@@ -319,7 +319,9 @@ impl Store {
 
     /// The ID the next record written will take.
     pub fn next_record(&mut self) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = write::next_record(&tx);
         tx.commit()?;
         n
@@ -378,7 +380,9 @@ impl Store {
 
     /// Writes one batch in one transaction; returns the source's row ID.
     pub(crate) fn commit(&mut self, batch: &Batch) -> Result<Option<i64>> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let written = write_batch(&tx, &mut self.known, batch).and_then(|id| {
             tx.commit()?;
             Ok(id)
@@ -400,7 +404,9 @@ impl Store {
         mut next: impl FnMut() -> Option<Batch>,
         mut done: impl FnMut(Batch),
     ) -> Result<u64> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let known = &mut self.known;
         let written = (|| {
             let mut records = first.record_count() as u64;
@@ -581,7 +587,9 @@ impl Store {
     /// Deletes records logged before `before`, and the summaries that no longer
     /// describe any record; returns how many records.
     pub fn prune(&mut self, before: DateTime<Utc>) -> Result<u64> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ms = before.timestamp_millis();
         // Rows reached through the spans that reach back before the cut.
         const OLD_ROWS: &str = "FROM record_spans s CROSS JOIN messages m

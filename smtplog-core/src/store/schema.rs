@@ -404,7 +404,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, version: i64) -> Result<()> {
     }
     let steps = MIGRATIONS.iter().enumerate().take(version as usize);
     for (i, step) in steps.skip(found as usize) {
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         match step {
             Step::Sql(sql) => tx.execute_batch(sql)?,
             Step::Rust(f) => f(&tx)?,

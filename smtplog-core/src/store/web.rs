@@ -15,7 +15,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Result, Store};
 use crate::report::Lang;
@@ -284,6 +284,22 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// Runs `f` in one write transaction taken at once (`BEGIN IMMEDIATE`): no other
+    /// writer comes between what `f` reads and what it writes, so a count checked against
+    /// a limit is still the count when the row it allows is written. Committed when `f`
+    /// succeeds, rolled back when it fails. `f` must not begin a transaction of its own.
+    pub fn write_at_once<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let done = f(self).and_then(|v| {
+            self.conn.execute_batch("COMMIT")?;
+            Ok(v)
+        });
+        if done.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        done
+    }
+
     /// Records one submission (its texts cut at the `MAX_*` lengths); returns its row ID.
     pub fn record_submission(&mut self, s: &Submission) -> Result<i64> {
         self.conn.execute(
@@ -396,7 +412,9 @@ impl Store {
     /// an entry neither was said of (its sender died) is due again when the claim lapses.
     pub fn due_reports(&mut self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxEntry>> {
         let now_ms = now.timestamp_millis();
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let entries = {
             let mut stmt = tx.prepare(
                 "UPDATE outbox SET attempts = attempts + 1, next_ms = ?2
@@ -494,7 +512,9 @@ impl Store {
     /// retention window of `prune`; unsent reports stay); returns how many of each.
     pub fn prune_web(&mut self, before: DateTime<Utc>) -> Result<(u64, u64)> {
         let ms = before.timestamp_millis();
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let submissions = tx.execute("DELETE FROM submissions WHERE time_ms < ?1", params![ms])?;
         let reports = tx.execute(
             "DELETE FROM outbox WHERE sent_ms IS NOT NULL AND sent_ms < ?1",

@@ -202,6 +202,19 @@ pub fn submit(
     zone: Tz,
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
+    // The limits' counts, the captcha's use and the rows they allow are one transaction:
+    // two submissions at once cannot both pass a limit that has room for one.
+    store.write_at_once(|store| submit_now(store, config, client, form, zone, now))
+}
+
+fn submit_now(
+    store: &mut Store,
+    config: &Config,
+    client: IpAddr,
+    form: &Form<'_>,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Result<Verdict> {
     let verdict = check(store, config, client, form, zone, now)?;
     let (outcome, reason, status, detail) = match &verdict {
         Verdict::Accepted { .. } => (SubmissionOutcome::Accepted, "ok", 200, None),
