@@ -230,3 +230,55 @@ fn the_fixed_test_captcha_overrides_every_answer() {
         CaptchaCheck::Right
     );
 }
+
+#[test]
+fn the_limits_hold_exactly_when_submissions_arrive_together() {
+    // Twelve submissions of one client at the same instant, each through its own
+    // connection to one database file: exactly `per_ip_per_hour` (4) get past the limit.
+    let path = std::env::temp_dir().join(format!("smtplog-web-race-{}.db", std::process::id()));
+    let remove = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    };
+    remove();
+    let c = config();
+    drop(Store::open(&path).unwrap());
+    let start = std::sync::Barrier::new(12);
+    let verdicts: Vec<Verdict> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let (c, path, start) = (&c, &path, &start);
+                scope.spawn(move || {
+                    let mut store = Store::open(path).unwrap();
+                    let id = format!("race{i}");
+                    issue_captcha(&mut store, c, &id, "right", now()).unwrap();
+                    let f = Form {
+                        email: "alice@example.edu",
+                        begin: "2024-03-08",
+                        end: "2024-03-09",
+                        captcha_id: &id,
+                        captcha: "right",
+                        token_ok: true,
+                        lang: Lang::En,
+                    };
+                    start.wait();
+                    submit(&mut store, c, CLIENT.into(), &f, chrono_tz::UTC, now()).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    remove();
+    let over_ip = verdicts
+        .iter()
+        .filter(|v| matches!(v, Verdict::Refused(Refused::RateIp)))
+        .count();
+    assert_eq!(over_ip, 12 - 4, "{verdicts:?}");
+    // Of the four let through, the address limit (2) lets exactly two be mailed.
+    let accepted = verdicts
+        .iter()
+        .filter(|v| matches!(v, Verdict::Accepted { .. }))
+        .count();
+    assert_eq!(accepted, 2, "{verdicts:?}");
+}
