@@ -54,6 +54,8 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// How often the outbox is looked at without being woken.
 pub const OUTBOX_INTERVAL: Duration = Duration::from_secs(30);
+/// The longest the outbox waits for an ingest into the same database to finish.
+const INGEST_WAIT_MAX: Duration = Duration::from_secs(60);
 /// Outbox entries mailed per batch.
 const OUTBOX_BATCH: usize = 20;
 const TOKEN_COOKIE: &str = "smtplog_token";
@@ -606,6 +608,16 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 /// a batch that has begun is finished first.
 async fn outbox_worker(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     loop {
+        // Building reports takes the cores an ingest into the same database is using:
+        // while one runs (a cron ingest takes seconds), the mail waits for it, looking
+        // again every minute at most.
+        let waited = Instant::now();
+        while waited.elapsed() < INGEST_WAIT_MAX
+            && !*stop.borrow()
+            && smtplog_core::ingest::ingest_running(&state.db)
+        {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
         let s = state.clone();
         match tokio::task::spawn_blocking(move || deliver_batch(&s)).await {
             Ok(Ok(lines)) => lines.iter().for_each(|l| log_line(l)),
@@ -614,6 +626,10 @@ async fn outbox_worker(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
         }
         if *stop.borrow() {
             return;
+        }
+        if smtplog_core::ingest::ingest_running(&state.db) {
+            // The batch stopped for an ingest: wait for it to end, then go on.
+            continue;
         }
         tokio::select! {
             () = tokio::time::sleep(OUTBOX_INTERVAL) => {}
@@ -634,16 +650,25 @@ fn deliver_batch(state: &AppState) -> Result<Vec<String>, String> {
         now: Utc::now(),
         host: state.host.clone(),
     };
-    let done = web::deliver_due(
-        &mut store,
-        &state.config.policy,
-        mail,
-        &mut deliverer,
-        state.zone,
-        &ctx,
-        OUTBOX_BATCH,
-    )
-    .map_err(|e| e.to_string())?;
+    // One report at a time, and none while an ingest into the same database runs (it
+    // may have started since the worker looked): the rest wait for the next round.
+    let mut done = Vec::new();
+    while done.len() < OUTBOX_BATCH && !smtplog_core::ingest::ingest_running(&state.db) {
+        let one = web::deliver_due(
+            &mut store,
+            &state.config.policy,
+            mail,
+            &mut deliverer,
+            state.zone,
+            &ctx,
+            1,
+        )
+        .map_err(|e| e.to_string())?;
+        if one.is_empty() {
+            break;
+        }
+        done.extend(one);
+    }
     let time = now_text();
     Ok(done
         .iter()

@@ -596,6 +596,7 @@ fn the_core_s_ingest_takes_the_database_s_lock_itself() {
         .open(dir.path().join("locked.db.ingest-lock"))
         .unwrap();
     held.try_lock().unwrap();
+    assert!(ingest::ingest_running(&db));
     let input = Input::open(&log, now).unwrap();
     let err = ingest::ingest(&mut store, vec![input], &options, &mut Silent).unwrap_err();
     assert!(matches!(err, ingest::IngestError::Busy(_)), "{err}");
@@ -603,6 +604,7 @@ fn the_core_s_ingest_takes_the_database_s_lock_itself() {
     assert!(store.sources().unwrap().is_empty(), "nothing was read");
 
     drop(held);
+    assert!(!ingest::ingest_running(&db));
     let input = Input::open(&log, now).unwrap();
     assert!(!input.complete, "a plain file may still be written");
     let summary = ingest::ingest(&mut store, vec![input], &options, &mut Silent).unwrap();

@@ -102,6 +102,13 @@ pub(super) enum LockError {
     Io(PathBuf, io::Error),
 }
 
+/// True when an ingest into the database at `db` is running now (it holds the lock). The
+/// query page waits for it before building reports, so that the two do not share the
+/// machine's cores.
+pub fn ingest_running(db: &Path) -> bool {
+    matches!(IngestLock::take(db), Err(LockError::Busy))
+}
+
 impl IngestLock {
     /// Takes the lock of `db`, without waiting.
     pub(super) fn take(db: &Path) -> Result<IngestLock, LockError> {

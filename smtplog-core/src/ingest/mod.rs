@@ -22,8 +22,8 @@ use crate::timestamp::{YearPolicy, YearResolver};
 mod ahead;
 mod input;
 
-pub use input::Input;
 use input::{IngestLock, LockError};
+pub use input::{Input, ingest_running};
 
 /// Errors of an ingest run.
 #[derive(Debug, thiserror::Error)]
