@@ -43,6 +43,11 @@ impl Sink {
         Sink::spawn(refuse, false, &[])
     }
 
+    /// A sink on the given `port` (a relay that comes back where it was).
+    pub(crate) fn start_on(port: u16) -> Sink {
+        Sink::spawn(&[], false, &["--port", &port.to_string()])
+    }
+
     /// A server that accepts connections and never answers.
     fn hanging() -> Sink {
         Sink::spawn(&[], true, &[])

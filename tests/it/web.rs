@@ -611,3 +611,64 @@ fn serve_needs_a_mail_section() {
     assert!(err.contains("unsafe_fixed_captcha"), "{err}");
     assert!(err.contains("loopback"), "{err}");
 }
+
+#[test]
+fn a_report_accepted_while_the_relay_is_down_arrives_once_when_it_is_back() {
+    // Nothing listens on the relay's port: the submission is accepted all the same, and
+    // the outbox's first attempt fails.
+    let port = dead_port();
+    let server = Server::start(port, "allowed_networks = [\"127.0.0.0/8\"]");
+    let r = server.submit(&[], &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let failed_at = Instant::now();
+    let deadline = failed_at + Duration::from_secs(20);
+    while !server.stderr.lock().unwrap().contains("retry_at=") {
+        assert!(Instant::now() < deadline, "no failed attempt logged");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The relay comes back on the same port. The retry is due a minute after the failure;
+    // a second submission then wakes the outbox, which mails both.
+    let sink = Sink::start_on(port);
+    std::thread::sleep(
+        (failed_at + Duration::from_secs(62)).saturating_duration_since(Instant::now()),
+    );
+    let r = server.submit(&[], &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while sink.received().len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "{} mailed:\n{}",
+            sink.received().len(),
+            server.stderr.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Each report once: nothing more comes.
+    std::thread::sleep(Duration::from_secs(2));
+    let received = sink.received();
+    assert_eq!(received.len(), 2);
+    assert!(received.iter().all(|m| m.rcpt_tos() == vec![OWNER]));
+}
+
+#[test]
+fn a_captcha_answered_after_its_lifetime_is_refused() {
+    let sink = Sink::start(&[]);
+    let server = Server::start(
+        sink.port,
+        "allowed_networks = [\"127.0.0.0/8\"]\ncaptcha_ttl_secs = 30",
+    );
+    let (old, _, _) = server.form();
+    std::thread::sleep(Duration::from_secs(31));
+    // A fresh token, and the right answer to the old captcha.
+    let r = server.submit(&[("captcha_id", &old)], &[]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("expired"), "{}", r.body);
+    r.assert_secure();
+    let audit = server.submissions();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].reason, "captcha_expired");
+    // A captcha of now is still good.
+    let r = server.submit(&[], &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+}

@@ -214,7 +214,8 @@ fn same_answer(answer: &str, guess: &str) -> bool {
 
 impl Store {
     /// Stores captcha `id` with its `answer`, valid for `ttl` from `now`, after removing
-    /// the captchas that expired ([`Store::prune_captchas`]). An ID still stored is an
+    /// the captchas that expired at least `ttl` ago ([`Store::prune_captchas`]; one
+    /// expired more recently still answers [`CaptchaCheck::Expired`]). An ID still stored is an
     /// error (IDs are the caller's random values and are never reused).
     pub fn issue_captcha(
         &mut self,
@@ -223,7 +224,9 @@ impl Store {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<()> {
-        self.prune_captchas(now)?;
+        // Captchas past their lifetime for another lifetime: until then a late answer is
+        // told "expired", not "unknown".
+        self.prune_captchas(now - ttl)?;
         let expires = now
             .timestamp_millis()
             .saturating_add(ttl.num_milliseconds());
@@ -605,8 +608,17 @@ mod tests {
         store
             .issue_captcha("young", "a", now, Duration::minutes(20))
             .unwrap();
-        // Issuing another after the first two expired removes them.
-        let later = now + Duration::minutes(5);
+        // Just after their lifetime they are still known, as expired...
+        let expired = now + Duration::minutes(5);
+        store
+            .issue_captcha("new0", "b", expired, Duration::minutes(5))
+            .unwrap();
+        assert_eq!(
+            store.check_captcha("old", "a", expired).unwrap(),
+            CaptchaCheck::Expired
+        );
+        // ... and issuing another a lifetime later removes them.
+        let later = now + Duration::minutes(10);
         store
             .issue_captcha("new", "b", later, Duration::minutes(5))
             .unwrap();
@@ -622,7 +634,7 @@ mod tests {
             store.check_captcha("young", "a", later).unwrap(),
             CaptchaCheck::Right
         );
-        assert_eq!(store.prune_captchas(later + Duration::hours(1)).unwrap(), 2);
+        assert_eq!(store.prune_captchas(later + Duration::hours(1)).unwrap(), 3);
         // An ID still stored cannot be issued again.
         store
             .issue_captcha("x", "a", later, Duration::minutes(5))
