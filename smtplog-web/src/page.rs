@@ -4,20 +4,10 @@
 use chrono::NaiveDate;
 use smtplog_core::report::Lang;
 
-/// `text` safe inside HTML text and double-quoted attributes.
+/// `text` safe inside HTML text and double-quoted attributes (the reports' escaping:
+/// markup and quotes as entities, control characters as U+FFFD).
 pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    smtplog_core::report::html::escape(text).into_owned()
 }
 
 /// The style sheet (`/style.css`).

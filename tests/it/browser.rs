@@ -330,19 +330,9 @@ unsafe_fixed_captcha = "{ANSWER}"
         "{answer}"
     );
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let received = loop {
-        let got = sink.received();
-        if !got.is_empty() {
-            break got;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "nothing mailed:\n{}",
-            server.stderr.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let received = sink.wait_for(1, Duration::from_secs(30), || {
+        server.stderr.lock().unwrap().clone()
+    });
     // Nothing else follows.
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(sink.received().len(), 1);

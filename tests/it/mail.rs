@@ -111,6 +111,30 @@ impl Sink {
         self.dir.path().join("mail")
     }
 
+    /// Waits up to `timeout` for at least `n` messages and returns every message received;
+    /// fails saying how many came, with `context()` (a server's log, say).
+    pub(crate) fn wait_for(
+        &self,
+        n: usize,
+        timeout: Duration,
+        context: impl Fn() -> String,
+    ) -> Vec<Received> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {n} mails received:\n{}",
+                got.len(),
+                context()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Every message received, in order.
     pub(crate) fn received(&self) -> Vec<Received> {
         let mut out = Vec::new();

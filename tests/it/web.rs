@@ -407,19 +407,9 @@ fn an_accepted_submission_is_mailed_to_that_address_with_the_client_ip() {
     assert!(r.body.contains(OWNER), "{}", r.body);
     assert!(r.body.contains("ZIP"));
     // The outbox worker is woken by the submission.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let received = loop {
-        let got = sink.received();
-        if !got.is_empty() {
-            break got;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "nothing mailed:\n{}",
-            server.stderr.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let received = sink.wait_for(1, Duration::from_secs(30), || {
+        server.stderr.lock().unwrap().clone()
+    });
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].rcpt_tos(), vec![OWNER]);
     let text = received[0]
@@ -634,16 +624,9 @@ fn a_report_accepted_while_the_relay_is_down_arrives_once_when_it_is_back() {
     );
     let r = server.submit(&[], &[]);
     assert_eq!(r.status, 200, "{}", r.body);
-    let deadline = Instant::now() + Duration::from_secs(40);
-    while sink.received().len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "{} mailed:\n{}",
-            sink.received().len(),
-            server.stderr.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    sink.wait_for(2, Duration::from_secs(40), || {
+        server.stderr.lock().unwrap().clone()
+    });
     // Each report once: nothing more comes.
     std::thread::sleep(Duration::from_secs(2));
     let received = sink.received();
