@@ -19,6 +19,7 @@ mod report_cmd;
 mod sender_days;
 mod serve_cmd;
 mod stats_cmd;
+mod top_cmd;
 mod trace_cmd;
 
 use std::io::{self, Write};
@@ -60,6 +61,8 @@ enum Command {
     Stats(stats_cmd::StatsArgs),
     /// Print one sender's report (header, daily table, records) as text, HTML, CSV or JSON.
     Query(query_cmd::QueryArgs),
+    /// Rank senders, relay hosts or client IPs by their daily-table totals over a range.
+    Top(top_cmd::TopArgs),
     /// Print every stored record of one message (queue ID or message-id), for administrators.
     Trace(trace_cmd::TraceArgs),
     /// Mail one sender's report to that sender (only), or print the mail that would be sent.
@@ -199,6 +202,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Ingest(args) => ingest_cmd::run(cli, args),
         Command::Stats(args) => stats_cmd::run(cli, args),
         Command::Query(args) => query_cmd::run(cli, args),
+        Command::Top(args) => top_cmd::run(cli, args),
         Command::Trace(args) => trace_cmd::run(cli, args),
         Command::Report(args) => report_cmd::run(cli, args),
         Command::Notify(args) => notify_cmd::run(cli, args),
