@@ -6,10 +6,12 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audit_cmd;
+mod completions_cmd;
 mod config_cmd;
 mod database;
 mod ingest_cmd;
 mod inputs;
+mod man_cmd;
 mod migrate_cmd;
 mod notify_cmd;
 mod parse_cmd;
@@ -82,6 +84,10 @@ enum Command {
     /// Check a configuration file and print the effective configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Print the shell completion script for bash, zsh or fish.
+    Completions(completions_cmd::CompletionsArgs),
+    /// Print the manual page (or write every page into a folder).
+    Man(man_cmd::ManArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -211,5 +217,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve_cmd::run(cli, args),
         Command::Migrate => migrate_cmd::run(cli),
         Command::Config(cmd) => config_cmd::run(cli, cmd),
+        Command::Completions(args) => completions_cmd::run(args),
+        Command::Man(args) => man_cmd::run(args),
     }
 }
