@@ -125,3 +125,158 @@ fn count_row(id: i64, blob: rusqlite::types::ValueRef<'_>, from: i64, to: i64) -
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Record, Status};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn record(
+        time: &str,
+        queue_id: &str,
+        host: &str,
+        sender: Option<&str>,
+        sasl: Option<&str>,
+        ip: Option<&str>,
+        status: Status,
+    ) -> Record {
+        Record {
+            time: at(time),
+            smtp_relay: host.into(),
+            instance: "postfix".into(),
+            queue_id: queue_id.into(),
+            sender: sender.map(str::to_string),
+            sender_ip: ip.map(str::to_string),
+            sasl_user: sasl.map(str::to_string),
+            recipient: Some("to@example.org".into()),
+            orig_recipient: None,
+            status,
+            dsn: None,
+            relay: None,
+            delay: None,
+            response: None,
+            message_id: None,
+            orphan: sender.is_none(),
+        }
+    }
+
+    fn store() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let ip = Some("192.0.2.7");
+        store
+            .append(vec![
+                // Sent as a@x.edu by the SASL user b@x.edu: both owners.
+                record(
+                    "2024-03-01T10:00:00Z",
+                    "AAA1",
+                    "relay1",
+                    Some("a@x.edu"),
+                    Some("b@x.edu"),
+                    ip,
+                    Status::Sent,
+                ),
+                record(
+                    "2024-03-01T10:00:01Z",
+                    "AAA1",
+                    "relay1",
+                    Some("a@x.edu"),
+                    Some("b@x.edu"),
+                    ip,
+                    Status::Bounced,
+                ),
+                // Nobody's, no client.
+                record(
+                    "2024-03-01T11:00:00Z",
+                    "BBB2",
+                    "relay2",
+                    None,
+                    None,
+                    None,
+                    Status::Sent,
+                ),
+                // One record in the range, one the next day.
+                record(
+                    "2024-03-01T12:00:00Z",
+                    "CCC3",
+                    "relay1",
+                    Some("c@x.edu"),
+                    None,
+                    Some("192.0.2.8"),
+                    Status::Deferred,
+                ),
+                record(
+                    "2024-03-02T12:00:00Z",
+                    "CCC3",
+                    "relay1",
+                    Some("c@x.edu"),
+                    None,
+                    Some("192.0.2.8"),
+                    Status::Sent,
+                ),
+            ])
+            .unwrap();
+        store
+    }
+
+    fn counts(g: &Grouped) -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = g
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.counts.sum()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn each_group_counts_the_records_of_the_range_and_nobodys_apart() {
+        let store = store();
+        let (from, to) = (at("2024-03-01T00:00:00Z"), at("2024-03-02T00:00:00Z"));
+
+        let senders = store.counts_by_group(Group::Sender, from, to).unwrap();
+        assert_eq!(
+            counts(&senders),
+            [
+                ("a@x.edu".into(), 2),
+                ("b@x.edu".into(), 2),
+                ("c@x.edu".into(), 1)
+            ]
+        );
+        assert_eq!(senders.total.sum(), 4);
+        assert_eq!(senders.unattributed.sum(), 1);
+        // Each sender's counts are those its own query reads.
+        for row in &senders.rows {
+            let mut own = Counts::default();
+            for (_, status) in store.statuses_of(&row.key, from, to).unwrap() {
+                own.add(status);
+            }
+            assert_eq!(row.counts, own, "{}", row.key);
+        }
+
+        let hosts = store.counts_by_group(Group::Host, from, to).unwrap();
+        assert_eq!(counts(&hosts), [("relay1".into(), 3), ("relay2".into(), 1)]);
+        assert_eq!(hosts.unattributed.sum(), 0);
+
+        let clients = store.counts_by_group(Group::ClientIp, from, to).unwrap();
+        assert_eq!(
+            counts(&clients),
+            [("192.0.2.7".into(), 2), ("192.0.2.8".into(), 1)]
+        );
+        assert_eq!(clients.unattributed.sum(), 1);
+        assert_eq!(clients.total, senders.total);
+
+        // A range with nothing in it.
+        let empty = store
+            .counts_by_group(
+                Group::Sender,
+                at("2024-04-01T00:00:00Z"),
+                at("2024-04-02T00:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(empty, Grouped::default());
+    }
+}
