@@ -12,11 +12,13 @@ use crate::database::open_reading;
 use crate::inputs::zone;
 use crate::{Cli, Failure};
 
-/// `--by`: the column the rows are ranked by.
+/// `--by`: the column the rows are ranked by (named as the statuses are in JSON).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub(crate) enum ByArg {
     Sum,
+    #[value(name = "auth_blk", alias = "auth-blk")]
     AuthBlk,
+    #[value(name = "auth_rcv", alias = "auth-rcv")]
     AuthRcv,
     Bounced,
     Deferred,

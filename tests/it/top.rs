@@ -94,6 +94,16 @@ fn each_senders_row_is_its_stats_total_and_groups_account_for_every_record() {
             .all(|w| w[0]["bounced"].as_u64() >= w[1]["bounced"].as_u64())
     );
 
+    // Statuses are named as in JSON.
+    let blocked = top(&db, &["--by", "auth_blk"]);
+    assert_eq!(blocked["by"], "auth_blk");
+    let rows = blocked["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["auth_blk"].as_u64().unwrap() > 0));
+    assert_eq!(
+        column_sum(rows, "auth_blk"),
+        column_sum(senders["rows"].as_array().unwrap(), "auth_blk")
+    );
+
     // The text table: a heading, the rows, the total.
     let mut args = vec!["top", "--limit", "3"];
     args.extend(RANGE);
