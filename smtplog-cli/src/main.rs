@@ -6,10 +6,12 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audit_cmd;
+mod completions_cmd;
 mod config_cmd;
 mod database;
 mod ingest_cmd;
 mod inputs;
+mod man_cmd;
 mod migrate_cmd;
 mod notify_cmd;
 mod parse_cmd;
@@ -19,6 +21,7 @@ mod report_cmd;
 mod sender_days;
 mod serve_cmd;
 mod stats_cmd;
+mod top_cmd;
 mod trace_cmd;
 
 use std::io::{self, Write};
@@ -60,6 +63,8 @@ enum Command {
     Stats(stats_cmd::StatsArgs),
     /// Print one sender's report (header, daily table, records) as text, HTML, CSV or JSON.
     Query(query_cmd::QueryArgs),
+    /// Rank senders, relay hosts or client IPs by their daily-table totals over a range.
+    Top(top_cmd::TopArgs),
     /// Print every stored record of one message (queue ID or message-id), for administrators.
     Trace(trace_cmd::TraceArgs),
     /// Mail one sender's report to that sender (only), or print the mail that would be sent.
@@ -79,6 +84,10 @@ enum Command {
     /// Check a configuration file and print the effective configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Print the shell completion script for bash, zsh or fish.
+    Completions(completions_cmd::CompletionsArgs),
+    /// Print the manual page (or write every page into a folder).
+    Man(man_cmd::ManArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -199,6 +208,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Ingest(args) => ingest_cmd::run(cli, args),
         Command::Stats(args) => stats_cmd::run(cli, args),
         Command::Query(args) => query_cmd::run(cli, args),
+        Command::Top(args) => top_cmd::run(cli, args),
         Command::Trace(args) => trace_cmd::run(cli, args),
         Command::Report(args) => report_cmd::run(cli, args),
         Command::Notify(args) => notify_cmd::run(cli, args),
@@ -207,5 +217,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve_cmd::run(cli, args),
         Command::Migrate => migrate_cmd::run(cli),
         Command::Config(cmd) => config_cmd::run(cli, cmd),
+        Command::Completions(args) => completions_cmd::run(args),
+        Command::Man(args) => man_cmd::run(args),
     }
 }

@@ -80,6 +80,7 @@ pub mod stats;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod timestamp;
+pub mod top;
 #[cfg(feature = "config")]
 pub mod web;
 

@@ -13,4 +13,5 @@ mod parse_lines;
 mod parse_props;
 mod postfix_truth;
 mod report;
+mod top;
 mod web;

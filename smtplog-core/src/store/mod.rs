@@ -8,6 +8,7 @@
 mod pack;
 mod rows;
 mod schema;
+mod top;
 mod warnings;
 mod web;
 mod write;
