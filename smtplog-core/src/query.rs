@@ -59,4 +59,72 @@ impl Query {
         let (from, to) = range_bounds(self.begin, self.end, self.zone);
         store.records_of(&self.email, from, to)
     }
+
+    /// The records of one day of the query (in its zone), in time order; empty for a
+    /// day outside the range. Reading a long range a day at a time gives the records of
+    /// [`Query::records`], in the same order, holding one day's in memory.
+    pub fn records_of_day(&self, store: &Store, day: NaiveDate) -> Result<Vec<StoredRecord>> {
+        if day < self.begin || day > self.end {
+            return Ok(Vec::new());
+        }
+        let (from, to) = range_bounds(day, day, self.zone);
+        store.records_of(&self.email, from, to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::record::{Record, Status};
+    use crate::store::Batch;
+
+    #[test]
+    fn records_of_day_by_day_are_the_records_of_the_range() {
+        let mut store = Store::open_in_memory().unwrap();
+        let start: DateTime<Utc> = "2024-02-28T15:30:00Z".parse().unwrap();
+        let records: Vec<Record> = (0..96)
+            .map(|i| Record {
+                time: start + Duration::hours(i),
+                smtp_relay: "relay1".into(),
+                instance: "postfix".into(),
+                queue_id: format!("Q{i}"),
+                sender: Some("a@x.edu".into()),
+                sender_ip: None,
+                sasl_user: None,
+                recipient: Some(format!("r{i}@example.org")),
+                orig_recipient: None,
+                status: Status::Sent,
+                dsn: None,
+                relay: None,
+                delay: None,
+                response: None,
+                message_id: None,
+                orphan: false,
+            })
+            .collect();
+        store
+            .commit(&Batch {
+                records,
+                ..Batch::default()
+            })
+            .unwrap();
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let zone: Tz = "Asia/Taipei".parse().unwrap();
+        let query = Query::new("A@x.edu", day("2024-02-29"), day("2024-03-02"), zone).unwrap();
+        let whole = query.records(&store).unwrap();
+        assert_eq!(whole.len(), 72);
+        let mut by_day = Vec::new();
+        for d in crate::stats::days_of(day("2024-02-28"), day("2024-03-03")) {
+            let part = query.records_of_day(&store, d).unwrap();
+            if d < query.begin || d > query.end {
+                assert!(part.is_empty());
+            } else {
+                assert_eq!(part.len(), 24);
+            }
+            by_day.extend(part);
+        }
+        assert_eq!(by_day, whole);
+    }
 }
