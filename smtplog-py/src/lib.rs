@@ -16,6 +16,7 @@ mod store;
 
 use pyo3::prelude::*;
 
+/// The native part of smtplog: see the `smtplog` package for the documentation.
 #[pymodule]
 fn _smtplog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", smtplog_core::VERSION)?;
