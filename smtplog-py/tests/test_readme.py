@@ -19,7 +19,8 @@ def quick_start():
 def test_the_install_line_is_the_one_scripts_test_runs():
     install = [l.strip() for l in quick_start().splitlines() if "pip install" in l]
     assert install == ["python3 -m pip install ./smtplog-py"]
-    assert "python3 -m pip install ./smtplog-py" in (ROOT / "scripts" / "test").read_text()
+    script = (ROOT / "scripts" / "test").read_text()
+    assert "sed -n '/^## Python quick start/" in script and 'eval "$install"' in script
 
 
 def test_the_python_quick_start_runs_as_written(tmp_path):
