@@ -7,6 +7,12 @@
 //! stats, query, records, trace, offenders, send_report, notify); `objects.rs` `Day`,
 //! `Table`, `Report`, `Record`; `config.rs` `Config`.
 
+// As in the `smtplog` binary: ingest allocates records on one thread and frees them on
+// another, which the system allocator does slowly. (It serves this library's Rust
+// allocations only; Python keeps its own.)
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod config;
 mod convert;
 mod errors;
