@@ -19,7 +19,7 @@ use smtplog_core::ingest::{self, IngestOptions, Input, Silent};
 use smtplog_core::mail::{self, Deliver, MailContext, ReportRequest, SmtpDeliverer};
 use smtplog_core::notify::{self, Outcome, Standing};
 use smtplog_core::policy::Policy;
-use smtplog_core::query::Query;
+use smtplog_core::query::{Chunks, Query};
 use smtplog_core::record::Status;
 use smtplog_core::report::json::JsonRecord;
 use smtplog_core::report::{self, trace};
@@ -327,7 +327,8 @@ impl Store {
     }
 
     /// The records of one sender over the days `begin` to `end`, in time order, read
-    /// lazily a day at a time (an iterator of Record; `no` counts from 1 as in a report).
+    /// lazily about 10,000 at a time (an iterator of Record; `no` counts from 1 as in a
+    /// report), so that a range of millions of records is never held at once.
     fn records(
         slf: Py<Self>,
         email: &str,
@@ -338,7 +339,7 @@ impl Store {
         Ok(Records {
             store: slf,
             state: Mutex::new(RecordsState {
-                next_day: Some(query.begin),
+                chunks: query.chunks(CHUNK_RECORDS),
                 buffer: VecDeque::new(),
                 no: 0,
             }),
@@ -593,14 +594,16 @@ impl Store {
     }
 }
 
+/// Records read from the store per chunk (`Query::chunks`).
+const CHUNK_RECORDS: usize = 10_000;
+
 struct RecordsState {
-    /// The next day to read, or None when every day was read.
-    next_day: Option<NaiveDate>,
+    chunks: Chunks,
     buffer: VecDeque<StoredRecord>,
     no: usize,
 }
 
-/// The records of one sender over a range (see `Store.records`), read a day at a time.
+/// The records of one sender over a range (see `Store.records`), read a chunk at a time.
 #[pyclass(frozen, module = "smtplog")]
 pub(crate) struct Records {
     store: Py<Store>,
@@ -623,11 +626,10 @@ impl Records {
                     state.no += 1;
                     return Ok(Some((state.no, r)));
                 }
-                let Some(day) = state.next_day else {
-                    return Ok(None);
-                };
-                state.next_day = day.succ_opt().filter(|d| *d <= self.query.end);
-                state.buffer = self.query.records_of_day(conn, day)?.into();
+                match state.chunks.next_chunk(conn)? {
+                    Some(chunk) => state.buffer = chunk.into(),
+                    None => return Ok(None),
+                }
             }
         })?;
         Ok(next.map(|(no, r)| {

@@ -182,7 +182,7 @@ class Report:
 
 @final
 class Records:
-    """The records of one sender over a range, read a day at a time."""
+    """The records of one sender over a range, read a chunk at a time."""
     def __iter__(self) -> Self: ...
     def __next__(self) -> Record: ...
 
