@@ -55,15 +55,10 @@ pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
     let day = args
         .day
         .unwrap_or_else(|| today.checked_sub_days(Days::new(1)).unwrap_or(today));
-    policy
-        .check_range(day, day, today)
-        .map_err(|e| Failure::Refused(e.to_string()))?;
-    if policy.allowed_domains.is_empty() {
-        return Err(Failure::Refused(format!(
-            "{}, so nobody can be warned",
-            Refusal::NoAllowedDomains
-        )));
-    }
+    notify::check_day(policy, day, today).map_err(|e| match e {
+        Refusal::NoAllowedDomains => Failure::Refused(format!("{e}, so nobody can be warned")),
+        e => Failure::Refused(e.to_string()),
+    })?;
     let mut out = io::stdout().lock();
 
     if args.dry_run {

@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 use crate::config::MailConfig;
 #[cfg(feature = "mail")]
 use crate::mail::{self, Deliver, Kind, MailContext};
-use crate::policy::{Policy, Recipient, WarningReason};
+use crate::policy::{Policy, Recipient, Refusal, WarningReason};
 #[cfg(feature = "mail")]
 use crate::query::Query;
 #[cfg(feature = "mail")]
@@ -56,13 +56,8 @@ pub fn offenders(
     day: NaiveDate,
     zone: Tz,
 ) -> store::Result<Vec<Offender>> {
-    let (from, to) = range_bounds(day, day, zone);
     let mut out = Vec::new();
-    for (owner, counts) in store.counts_by_owner(from, to)? {
-        let reasons = policy.warning_reasons(&counts);
-        if reasons.is_empty() {
-            continue;
-        }
+    for (owner, counts, reasons) in over_thresholds(store, policy, day, zone)? {
         let Ok(email) = policy.check_address(&owner) else {
             continue;
         };
@@ -73,6 +68,38 @@ pub fn offenders(
         });
     }
     Ok(out)
+}
+
+/// Every owner (lower-case address or SASL user, any domain) whose `day` (in `zone`)
+/// reached a threshold of `policy`, with the day's counts and the thresholds reached, by
+/// owner. What [`offenders`] starts from before the address and domain checks: the
+/// administrator's list of the day's heavy senders, which mails nobody.
+pub fn over_thresholds(
+    store: &Store,
+    policy: &Policy,
+    day: NaiveDate,
+    zone: Tz,
+) -> store::Result<Vec<(String, Counts, Vec<WarningReason>)>> {
+    let (from, to) = range_bounds(day, day, zone);
+    let mut out = Vec::new();
+    for (owner, counts) in store.counts_by_owner(from, to)? {
+        let reasons = policy.warning_reasons(&counts);
+        if !reasons.is_empty() {
+            out.push((owner, counts, reasons));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that the warnings of `day` may run when it is `today`: the day is inside the
+/// retention window and not after today, and some domain is allowed (else nobody can
+/// be warned). Every frontend calls it before [`plan`] or `run`.
+pub fn check_day(policy: &Policy, day: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
+    policy.check_range(day, day, today)?;
+    if policy.allowed_domains.is_empty() {
+        return Err(Refusal::NoAllowedDomains);
+    }
+    Ok(())
 }
 
 /// What happened to one offender's warning.
@@ -312,6 +339,47 @@ mod tests {
             host: "log.x.edu".into(),
         };
         (policy, mail, ctx, "2024-03-01".parse().unwrap())
+    }
+
+    #[test]
+    fn over_thresholds_lists_every_domain_and_offenders_only_allowed_ones() {
+        let (policy, _, _, day) = setup();
+        let over: Vec<(String, u64)> = over_thresholds(&store(), &policy, day, chrono_tz::UTC)
+            .unwrap()
+            .into_iter()
+            .map(|(owner, counts, _)| (owner, counts.sum()))
+            .collect();
+        assert_eq!(
+            over,
+            vec![
+                ("b10@cs.x.edu".to_string(), 10),
+                ("big@elsewhere.org".to_string(), 500),
+                ("sum250@x.edu".to_string(), 250)
+            ]
+        );
+    }
+
+    #[test]
+    fn check_day_refuses_future_days_old_days_and_no_allowed_domains() {
+        let (policy, _, _, day) = setup();
+        let today: NaiveDate = "2024-03-02".parse().unwrap();
+        assert_eq!(check_day(&policy, day, today), Ok(()));
+        assert!(matches!(
+            check_day(&policy, "2024-03-03".parse().unwrap(), today),
+            Err(Refusal::InFuture { .. })
+        ));
+        assert!(matches!(
+            check_day(&policy, "2023-01-01".parse().unwrap(), today),
+            Err(Refusal::TooOld { .. })
+        ));
+        let nobody = Policy {
+            allowed_domains: Vec::new(),
+            ..policy
+        };
+        assert_eq!(
+            check_day(&nobody, day, today),
+            Err(Refusal::NoAllowedDomains)
+        );
     }
 
     #[test]

@@ -177,7 +177,8 @@ impl JsonReport {
 }
 
 impl JsonRecord {
-    fn new(no: usize, time: DateTime<Tz>, r: &Record) -> Self {
+    /// Record `r` as row `no` of a report, its time in the report's zone.
+    pub fn new(no: usize, time: DateTime<Tz>, r: &Record) -> Self {
         JsonRecord {
             no,
             time: time.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
