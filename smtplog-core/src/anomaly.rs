@@ -12,11 +12,11 @@
 //! | kind | fires when | points |
 //! |---|---|---|
 //! | `sasl_failures` | at least `sasl_failures` failed logins naming the account, from at least `sasl_failure_ips` client IPs | 2 |
-//! | `new_client_ip` | at least `new_client_recipients` recipients sent from client IPs never seen for the sender (a client IP that `shared_client_senders` or more senders used in the baseline, such as the webmail host, is never new) | 1 |
+//! | `new_client_ip` | at least `new_client_recipients` recipients sent from client IPs the sender had not used before the last `recent_client_days` days (a client IP that `shared_client_senders` or more senders used in the baseline, such as the webmail host, is never new) | 1 |
 //! | `new_recipient_domains` | at least `new_domain_recipients` recipients, and `new_domain_percent` % of the day's, at domains the sender never wrote to | 1 |
 //! | `failure_share` | at least `failure_count` bounced, deferred or expired deliveries, `failure_percent` % of the day's, and `failure_margin_percent` points above the sender's own share | 1 |
 //! | `volume` | recipients at least `volume_factor` times the sender's median day and at least `volume_min` | 1 |
-//! | `unusual_hours` | at least `odd_hour_recipients` recipients at hours of the day the sender never used | 1 |
+//! | `unusual_hours` | at least `odd_hour_recipients` recipients at hours of the day the sender never used, nor the hour either side | 1 |
 //!
 //! The signals that compare with the sender's own habits (client IPs, domains, volume,
 //! hours) need at least `min_baseline_days` active days in the baseline: a new account,
@@ -94,9 +94,12 @@ pub struct Thresholds {
     pub shared_client_senders: u32,
     /// Recipients from new client IPs that make the signal. Default 10.
     pub new_client_recipients: u64,
+    /// A client IP first used in this many days before the checked day is still new.
+    /// Default 7.
+    pub recent_client_days: u32,
     /// Recipients at new domains that make the signal. Default 10.
     pub new_domain_recipients: u64,
-    /// ... and their share of the day's recipients, in percent. Default 50.
+    /// ... and their share of the day's recipients, in percent. Default 20.
     pub new_domain_percent: u32,
     /// Failed deliveries that make the signal. Default 10.
     pub failure_count: u64,
@@ -123,8 +126,9 @@ impl Default for Thresholds {
             min_baseline_days: 5,
             shared_client_senders: 5,
             new_client_recipients: 10,
+            recent_client_days: 7,
             new_domain_recipients: 10,
-            new_domain_percent: 50,
+            new_domain_percent: 20,
             failure_count: 10,
             failure_percent: 30,
             failure_margin_percent: 20,
@@ -391,10 +395,20 @@ pub fn detect(h: &History, shared: &BTreeSet<String>, t: &Thresholds) -> Option<
 
     if active.len() as u32 >= t.min_baseline_days {
         // Client IPs never seen for this sender (shared hosts excepted).
+        // An address first seen in the last `recent_client_days` days is still new: a
+        // thief's address must not become usual after a day of use.
+        let settled = h
+            .baseline
+            .len()
+            .saturating_sub(t.recent_client_days as usize);
+        let mut known: BTreeSet<&str> = BTreeSet::new();
+        for d in &h.baseline[..settled] {
+            known.extend(d.clients.keys().map(String::as_str));
+        }
         let new_ips: Vec<(&String, &u64)> = day
             .clients
             .iter()
-            .filter(|(ip, _)| !usual.clients.contains_key(*ip) && !shared.contains(*ip))
+            .filter(|(ip, _)| !known.contains(ip.as_str()) && !shared.contains(*ip))
             .collect();
         let from_new: u64 = new_ips.iter().map(|(_, n)| **n).sum();
         if from_new >= t.new_client_recipients {
@@ -469,8 +483,14 @@ pub fn detect(h: &History, shared: &BTreeSet<String>, t: &Thresholds) -> Option<
         }
 
         // Hours the sender never used.
+        // An hour is unusual when neither it nor the hour either side was ever used.
         let odd: Vec<usize> = (0..24)
-            .filter(|&i| day.hours[i] > 0 && usual.hours[i] == 0)
+            .filter(|&i| {
+                day.hours[i] > 0
+                    && [(i + 23) % 24, i, (i + 1) % 24]
+                        .iter()
+                        .all(|&j| usual.hours[j] == 0)
+            })
             .collect();
         let at_odd: u64 = odd.iter().map(|&i| day.hours[i]).sum();
         if at_odd >= t.odd_hour_recipients {

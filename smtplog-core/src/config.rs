@@ -22,7 +22,7 @@
 //! | `[mail] subject_zh_TW, subject_en, warning_subject_zh_TW, warning_subject_en` | see [`DEFAULT_SUBJECT_EN`] and its siblings |
 //! | `[mail] service_name, contact_url, query_url, help_url` | the footer's; none |
 //! | `[policy] allowed_domains, max_range_days, retention_days, notify_sum, notify_bounced, notify_anomalies` | `[]` (nobody), 31, 31, 250, 10, true |
-//! | `[anomalies] min_score, min_baseline_days, shared_client_senders, new_client_recipients, new_domain_recipients, new_domain_percent, failure_count, failure_percent, failure_margin_percent, volume_factor, volume_min, sasl_failures, sasl_failure_ips, odd_hour_recipients` | see [`crate::anomaly::Thresholds`] and `docs/anomalies.md` |
+//! | `[anomalies] min_score, min_baseline_days, shared_client_senders, new_client_recipients, recent_client_days, new_domain_recipients, new_domain_percent, failure_count, failure_percent, failure_margin_percent, volume_factor, volume_min, sasl_failures, sasl_failure_ips, odd_hour_recipients` | see [`crate::anomaly::Thresholds`] and `docs/anomalies.md` |
 //! | `[web] listen, allowed_networks, trusted_proxies` | `127.0.0.1:8080`, `[]` (nobody), `[]` |
 //! | `[web] per_ip_per_hour, per_address_per_day, captcha_ttl_secs` | 20, 5, 600 |
 //! | `[web] unsafe_fixed_captcha` | none (tests only; refused unless `listen` is loopback) |
@@ -372,6 +372,8 @@ struct RawAnomalies {
     shared_client_senders: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     new_client_recipients: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recent_client_days: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     new_domain_recipients: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -998,6 +1000,14 @@ fn anomalies(a: RawAnomalies) -> Result<Thresholds, ConfigError> {
         a.new_client_recipients,
         t.new_client_recipients,
     )?;
+    t.recent_client_days = small(
+        "anomalies.recent_client_days",
+        a.recent_client_days,
+        t.recent_client_days,
+        0,
+        i64::from(crate::anomaly::BASELINE_DAYS) - 1,
+        "a number of days",
+    )?;
     t.new_domain_recipients = count(
         "anomalies.new_domain_recipients",
         a.new_domain_recipients,
@@ -1060,6 +1070,7 @@ fn raw_anomalies(t: &Thresholds) -> RawAnomalies {
         min_baseline_days: Some(i64::from(t.min_baseline_days)),
         shared_client_senders: Some(i64::from(t.shared_client_senders)),
         new_client_recipients: Some(t.new_client_recipients as i64),
+        recent_client_days: Some(i64::from(t.recent_client_days)),
         new_domain_recipients: Some(t.new_domain_recipients as i64),
         new_domain_percent: Some(i64::from(t.new_domain_percent)),
         failure_count: Some(t.failure_count as i64),
