@@ -426,8 +426,11 @@ pub fn detect(h: &History, shared: &BTreeSet<String>, t: &Thresholds) -> Option<
                     new_ips.len()
                 ),
                 text_en: format!(
-                    "{from_new} recipients were mailed from {} IP address(es) this account never used; in the previous {BASELINE_DAYS} days it used {known}.",
-                    new_ips.len()
+                    "{from_new} recipients were mailed from {} this account never used; in the previous {BASELINE_DAYS} days it used {known}.",
+                    match new_ips.len() {
+                        1 => "an IP address".to_string(),
+                        n => format!("{n} IP addresses"),
+                    }
                 ),
             });
         }

@@ -374,9 +374,9 @@ pub fn generate<W: Write>(cfg: &AccountsConfig, out: W) -> io::Result<Labels> {
                 t / 1_000_000 % 60,
                 t % 1_000_000,
             );
-            let _ = write!(
+            let _ = writeln!(
                 buf,
-                "{}T{h:02}:{m:02}:{s:02}.{us:06}+08:00 relay1 {body}\n",
+                "{}T{h:02}:{m:02}:{s:02}.{us:06}+08:00 relay1 {body}",
                 date.format("%Y-%m-%d")
             );
             out.write_all(buf.as_bytes())?;
