@@ -1,7 +1,7 @@
 //! `smtplog-anomaly-eval`: scores the stolen-account detector against labelled accounts.
 //!
 //! ```text
-//! smtplog-anomaly-eval [--seed S] [--normal N] [--per-kind N] [--log FILE]
+//! smtplog-anomaly-eval [--seed S] [--normal N] [--per-kind N] [--start D] [--log FILE]
 //! ```
 //!
 //! Generates the labelled 60-day relay of `generator::accounts` (deterministic), ingests
@@ -11,7 +11,8 @@
 //! (`Sum >= 250` or `Bounced >= 10`, `Policy::warning_reasons`) and both together. Prints
 //! a Markdown table: per kind of account, the share of its event days warned (normal:
 //! every day that is not an event), then precision, recall and false warnings per
-//! 1,000 sender-days. `--log FILE` also writes the generated log.
+//! 1,000 sender-days. `--log FILE` also writes the generated log (`--start`: its first day,
+//! default 2026-03-01), and every false warning of the default detector goes to stderr.
 //!
 //! Exit status: 0 ok, 2 bad arguments or an error.
 
@@ -61,6 +62,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--seed" => cfg.seed = value()?.parse()?,
             "--normal" => cfg.normal = value()?.parse()?,
             "--per-kind" => cfg.per_kind = value()?.parse()?,
+            "--start" => cfg.start = value()?.parse()?,
             "--log" => log_path = Some(value()?),
             _ => return Err(format!("unknown argument {a}\n{USAGE}").into()),
         }
