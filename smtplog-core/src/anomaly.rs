@@ -421,15 +421,26 @@ pub fn detect(h: &History, shared: &BTreeSet<String>, t: &Thresholds) -> Option<
                 kind: Signal::NewClientIp,
                 value: new_ips.len() as f64,
                 baseline: known as f64,
-                text_zh_tw: format!(
-                    "有 {from_new} 位收件人的信是從 {} 個此帳號從未用過的 IP 寄出；過去 {BASELINE_DAYS} 天只用過 {known} 個 IP。",
-                    new_ips.len()
-                ),
+                text_zh_tw: if known == 0 {
+                    format!(
+                        "有 {from_new} 位收件人的信是從 {} 個此帳號從未用過的 IP 寄出；過去 {BASELINE_DAYS} 天只經由共用主機（如網頁郵件）寄信。",
+                        new_ips.len()
+                    )
+                } else {
+                    format!(
+                        "有 {from_new} 位收件人的信是從 {} 個此帳號從未用過的 IP 寄出；過去 {BASELINE_DAYS} 天只用過 {known} 個 IP。",
+                        new_ips.len()
+                    )
+                },
                 text_en: format!(
-                    "{from_new} recipients were mailed from {} this account never used; in the previous {BASELINE_DAYS} days it used {known}.",
+                    "{from_new} recipients were mailed from {} this account never used; {}",
                     match new_ips.len() {
                         1 => "an IP address".to_string(),
                         n => format!("{n} IP addresses"),
+                    },
+                    match known {
+                        0 => format!("in the previous {BASELINE_DAYS} days it sent only through shared hosts such as the webmail server."),
+                        n => format!("in the previous {BASELINE_DAYS} days it used {n}."),
                     }
                 ),
             });
