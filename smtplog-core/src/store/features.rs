@@ -40,81 +40,37 @@ impl Store {
         )?;
         let mut rows = stmt.query(params![from, to])?;
         let mut by_owner: HashMap<i64, Vec<DayFeatures>> = HashMap::new();
-        // One row's features, before they go to its owners.
-        let mut row_days: Vec<(usize, DayFeatures)> = Vec::new();
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let owner: Option<i64> = row.get(1)?;
-            let sasl_owner: Option<i64> = row.get(2)?;
-            let ip: Option<String> = row.get(3)?;
+            let sasl_owner: Option<i64> =
+                row.get::<_, Option<i64>>(2)?.filter(|s| Some(*s) != owner);
+            let ip: Option<&str> = row
+                .get_ref(3)?
+                .as_str_or_null()
+                .map_err(rusqlite::Error::from)?;
             let noqueue: bool = row.get(4)?;
             let blob = row.get_ref(5)?.as_blob().map_err(rusqlite::Error::from)?;
-            row_days.clear();
-            for e in Unpacker::new(blob) {
-                let e = e.map_err(|e| damaged(id, e))?;
-                if !(from..to).contains(&e.time_ms) {
-                    continue;
-                }
-                let i = starts.partition_point(|&s| s <= e.time_ms) - 1;
-                let at = match row_days.iter().position(|(d, _)| *d == i) {
-                    Some(at) => at,
-                    None => {
-                        row_days.push((i, DayFeatures::default()));
-                        row_days.len() - 1
-                    }
-                };
-                let f = &mut row_days[at].1;
-                let hour = ((e.time_ms - starts[i]) / HOUR_MS).clamp(0, 23) as usize;
-                let delivery = match e.status {
-                    Status::AuthBlk => {
-                        if noqueue && e.response.is_some_and(|r| r.starts_with("SASL ")) {
-                            f.sasl_failures += 1;
-                            if let Some(ip) = &ip {
-                                f.sasl_failure_ips.insert(ip.clone());
-                            }
-                        }
-                        continue;
-                    }
-                    Status::AuthRcv => continue,
-                    Status::Deferred => {
-                        f.deliveries += 1;
-                        f.failed += 1;
-                        continue;
-                    }
-                    Status::Bounced | Status::Expired => {
-                        f.failed += 1;
-                        true
-                    }
-                    Status::Sent => true,
-                };
-                if delivery {
-                    f.deliveries += 1;
-                    f.recipients += 1;
-                    f.hours[hour] += 1;
-                    if let Some(ip) = &ip {
-                        match f.clients.get_mut(ip.as_str()) {
-                            Some(n) => *n += 1,
-                            None => {
-                                f.clients.insert(ip.clone(), 1);
-                            }
-                        }
-                    }
-                    if let Some(domain) = e.recipient.and_then(|r| r.rsplit_once('@')) {
-                        let domain = domain.1.to_ascii_lowercase();
-                        *f.domains.entry(domain).or_default() += 1;
-                    }
-                }
-            }
-            if row_days.is_empty() {
-                continue;
-            }
-            let owners = [owner, sasl_owner.filter(|s| Some(*s) != owner)];
-            for o in owners.into_iter().flatten() {
+            for o in [owner, sasl_owner].into_iter().flatten() {
                 let all = by_owner
                     .entry(o)
                     .or_insert_with(|| vec![DayFeatures::default(); days.len()]);
-                for (i, f) in &row_days {
-                    all[*i].add(f);
+                for e in Unpacker::new(blob) {
+                    let e = e.map_err(|e| damaged(id, e))?;
+                    if !(from..to).contains(&e.time_ms) {
+                        continue;
+                    }
+                    let i = starts.partition_point(|&s| s <= e.time_ms) - 1;
+                    let hour = ((e.time_ms - starts[i]) / HOUR_MS).clamp(0, 23) as usize;
+                    add_entry(
+                        &mut all[i],
+                        e.status,
+                        e.recipient,
+                        e.response,
+                        ip,
+                        noqueue,
+                        hour,
+                    );
                 }
             }
         }
@@ -123,6 +79,7 @@ impl Store {
             .conn
             .prepare_cached("SELECT address FROM addresses WHERE id = ?1")?;
         let mut out = Vec::with_capacity(by_owner.len());
+        by_owner.retain(|_, f| f.iter().any(DayFeatures::active));
         for (id, features) in by_owner {
             let address: String = name.query_row(params![id], |r| r.get(0))?;
             if !address.is_empty() {
@@ -131,5 +88,62 @@ impl Store {
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+}
+
+/// Counts one record into a day's features.
+fn add_entry(
+    f: &mut DayFeatures,
+    status: Status,
+    recipient: Option<&str>,
+    response: Option<&str>,
+    ip: Option<&str>,
+    noqueue: bool,
+    hour: usize,
+) {
+    match status {
+        Status::AuthBlk => {
+            if noqueue && response.is_some_and(|r| r.starts_with("SASL ")) {
+                f.sasl_failures += 1;
+                if let Some(ip) = ip
+                    && !f.sasl_failure_ips.contains(ip)
+                {
+                    f.sasl_failure_ips.insert(ip.to_string());
+                }
+            }
+        }
+        Status::AuthRcv => {}
+        Status::Deferred => {
+            f.deliveries += 1;
+            f.failed += 1;
+        }
+        Status::Bounced | Status::Expired | Status::Sent => {
+            if status != Status::Sent {
+                f.failed += 1;
+            }
+            f.deliveries += 1;
+            f.recipients += 1;
+            f.hours[hour] += 1;
+            if let Some(ip) = ip {
+                bump(&mut f.clients, ip);
+            }
+            if let Some((_, domain)) = recipient.and_then(|r| r.rsplit_once('@')) {
+                if domain.bytes().any(|b| b.is_ascii_uppercase()) {
+                    bump(&mut f.domains, &domain.to_ascii_lowercase());
+                } else {
+                    bump(&mut f.domains, domain);
+                }
+            }
+        }
+    }
+}
+
+/// Adds one to `key`'s count, allocating the key only the first time.
+fn bump(map: &mut std::collections::BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
     }
 }
