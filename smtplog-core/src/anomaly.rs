@@ -260,13 +260,14 @@ pub fn shared_clients<'a>(
     histories: impl IntoIterator<Item = &'a History>,
     min_senders: u32,
 ) -> BTreeSet<String> {
-    let mut users: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut users: rustc_hash::FxHashMap<&str, u32> = Default::default();
+    let mut mine: rustc_hash::FxHashSet<&str> = Default::default();
     for h in histories {
-        let mut mine: BTreeSet<&str> = BTreeSet::new();
+        mine.clear();
         for d in &h.baseline {
             mine.extend(d.clients.keys().map(String::as_str));
         }
-        for ip in mine {
+        for ip in &mine {
             *users.entry(ip).or_default() += 1;
         }
     }
@@ -338,9 +339,15 @@ pub fn detect(h: &History, shared: &BTreeSet<String>, t: &Thresholds) -> Option<
     let day = &h.day;
     let mut reasons = Vec::new();
     let active: Vec<&DayFeatures> = h.baseline.iter().filter(|d| d.active()).collect();
+    // The baseline's sums; its client IPs and domains are looked up day by day.
     let mut usual = DayFeatures::default();
     for d in &active {
-        usual.add(d);
+        usual.sasl_failures += d.sasl_failures;
+        usual.failed += d.failed;
+        usual.deliveries += d.deliveries;
+        for (h, n) in usual.hours.iter_mut().zip(d.hours) {
+            *h += n;
+        }
     }
     let n_days = h.baseline.len().max(1) as f64;
 
@@ -401,22 +408,21 @@ pub fn detect(h: &History, shared: &BTreeSet<String>, t: &Thresholds) -> Option<
             .baseline
             .len()
             .saturating_sub(t.recent_client_days as usize);
-        let mut known: BTreeSet<&str> = BTreeSet::new();
-        for d in &h.baseline[..settled] {
-            known.extend(d.clients.keys().map(String::as_str));
-        }
+        let before = &h.baseline[..settled];
         let new_ips: Vec<(&String, &u64)> = day
             .clients
             .iter()
-            .filter(|(ip, _)| !known.contains(ip.as_str()) && !shared.contains(*ip))
+            .filter(|(ip, _)| {
+                !shared.contains(*ip) && !before.iter().any(|d| d.clients.contains_key(*ip))
+            })
             .collect();
         let from_new: u64 = new_ips.iter().map(|(_, n)| **n).sum();
         if from_new >= t.new_client_recipients {
-            let known = usual
-                .clients
-                .keys()
-                .filter(|ip| !shared.contains(*ip))
-                .count();
+            let mut known: BTreeSet<&str> = BTreeSet::new();
+            for d in before {
+                known.extend(d.clients.keys().map(String::as_str));
+            }
+            let known = known.iter().filter(|ip| !shared.contains(**ip)).count();
             reasons.push(Reason {
                 kind: Signal::NewClientIp,
                 value: new_ips.len() as f64,
@@ -450,7 +456,7 @@ pub fn detect(h: &History, shared: &BTreeSet<String>, t: &Thresholds) -> Option<
         let new_domains: Vec<(&String, &u64)> = day
             .domains
             .iter()
-            .filter(|(d, _)| !usual.domains.contains_key(*d))
+            .filter(|(d, _)| !active.iter().any(|b| b.domains.contains_key(*d)))
             .collect();
         let at_new: u64 = new_domains.iter().map(|(_, n)| **n).sum();
         if at_new >= t.new_domain_recipients

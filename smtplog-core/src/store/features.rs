@@ -3,7 +3,7 @@
 //! records fall in those days. A record counts for its envelope sender and for a SASL
 //! user that is another address, as the reports do.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -39,7 +39,7 @@ impl Store {
                 AND (m.owner IS NOT NULL OR m.sasl_owner IS NOT NULL)",
         )?;
         let mut rows = stmt.query(params![from, to])?;
-        let mut by_owner: HashMap<i64, Vec<DayFeatures>> = HashMap::new();
+        let mut by_owner: FxHashMap<i64, Vec<DayFeatures>> = FxHashMap::default();
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let owner: Option<i64> = row.get(1)?;
