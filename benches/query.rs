@@ -9,8 +9,11 @@
 //! its completion mark and is rebuilt. Set `SMTPLOG_BENCH_RECORDS` to change the size
 //! (the cache file's name includes it).
 //!
-//! Run: `cargo bench -p smtplog-benches --bench query`; the median is in
-//! `target/criterion/query/report_31_days_json/new/estimates.json`.
+//! Also `anomalies_one_day`: `anomaly::on_day` (every sender of one day against their
+//! previous 30 days, as `smtplog anomalies --day D` does) on the same store.
+//!
+//! Run: `cargo bench -p smtplog-benches --bench query`; the medians are in
+//! `target/criterion/query/{report_31_days_json,anomalies_one_day}/new/estimates.json`.
 
 // A bench talks to whoever runs it: the store's build progress goes to stderr.
 #![allow(clippy::print_stderr)]
@@ -21,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use smtplog_core::anomaly;
 use smtplog_core::query::Query;
 use smtplog_core::record::{Record, Status};
 use smtplog_core::report::{self, Lang};
@@ -224,6 +228,24 @@ fn bench(c: &mut Criterion) {
                 .expect("query");
             report::json::render(&r, &mut out).expect("render");
             black_box(out.len())
+        })
+    });
+    let day = NaiveDate::from_ymd_opt(2025, 7, 1).expect("date");
+    let t = anomaly::Thresholds::default();
+    let began = Instant::now();
+    let flags = anomaly::on_day(&store, day, zone(), &t).expect("anomalies");
+    eprintln!(
+        "anomalies of {day}: {} senders flagged, first run {:.0?}",
+        flags.len(),
+        began.elapsed()
+    );
+    group.bench_function("anomalies_one_day", |b| {
+        b.iter(|| {
+            black_box(
+                anomaly::on_day(&store, day, zone(), &t)
+                    .expect("anomalies")
+                    .len(),
+            )
         })
     });
     group.finish();

@@ -5,6 +5,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod anomalies_cmd;
 mod audit_cmd;
 mod completions_cmd;
 mod config_cmd;
@@ -69,8 +70,11 @@ enum Command {
     Trace(trace_cmd::TraceArgs),
     /// Mail one sender's report to that sender (only), or print the mail that would be sent.
     Report(report_cmd::ReportArgs),
-    /// Mail the daily warnings (Sum or Bounced over the thresholds), each only once.
+    /// Mail the daily warnings (Sum or Bounced over the thresholds, or a day that looks
+    /// like a stolen account), each sender at most once a day.
     Notify(notify_cmd::NotifyArgs),
+    /// List the senders whose day looks like a stolen account, with the reasons.
+    Anomalies(anomalies_cmd::AnomaliesArgs),
     /// Delete records older than the retention window.
     Prune(prune_cmd::PruneArgs),
     /// List the query page's submissions (accepted and refused), oldest first.
@@ -212,6 +216,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Trace(args) => trace_cmd::run(cli, args),
         Command::Report(args) => report_cmd::run(cli, args),
         Command::Notify(args) => notify_cmd::run(cli, args),
+        Command::Anomalies(args) => anomalies_cmd::run(cli, args),
         Command::Prune(args) => prune_cmd::run(cli, args),
         Command::Audit(args) => audit_cmd::run(cli, args),
         Command::Serve(args) => serve_cmd::run(cli, args),

@@ -1,8 +1,11 @@
-//! `smtplog notify [--day D] [--dry-run]`: the daily warnings. D defaults to yesterday in
-//! the configured zone (computed here; the core is given the date). Each sender of an
-//! allowed domain whose day reached `policy.notify_sum` or `policy.notify_bounced` is
-//! mailed their report of D once; `--dry-run` lists who would be warned and why, and
-//! sends and records nothing.
+//! `smtplog notify [--day D | --so-far] [--dry-run]`: the daily warnings. D defaults to
+//! yesterday in the configured zone (computed here; the core is given the date). Each
+//! sender of an allowed domain whose day reached `policy.notify_sum` or
+//! `policy.notify_bounced`, or looked like a stolen account (`policy.notify_anomalies`),
+//! is mailed their report of D once. `--so-far` checks today so far for anomalies only
+//! (run it after each ingest); its warning is the day's one warning, so the next
+//! morning's run does not mail the sender again about that day. `--dry-run` lists who
+//! would be warned and why, and sends and records nothing.
 //!
 //! Exit codes: 0 when the run is done, including when nobody needed a warning (a daily
 //! timer should not report a quiet day as a failure, so "nothing to do" is not exit 1
@@ -16,7 +19,7 @@ use anyhow::anyhow;
 use chrono::{Days, NaiveDate, Utc};
 use clap::Args;
 use smtplog_core::mail::{MailContext, SmtpDeliverer};
-use smtplog_core::notify::{self, Offender, Outcome, Standing};
+use smtplog_core::notify::{self, Offender, Outcome, Rules, Standing};
 use smtplog_core::policy::Refusal;
 use smtplog_core::record::Status;
 
@@ -28,15 +31,22 @@ use crate::{Cli, Failure};
 #[derive(Args, Debug)]
 pub(crate) struct NotifyArgs {
     /// The day to check, YYYY-MM-DD. Default: yesterday in the configured time zone.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "so_far")]
     day: Option<NaiveDate>,
+    /// Check today so far, for stolen-account signs only (run after each ingest).
+    #[arg(long)]
+    so_far: bool,
     /// List who would be warned and why; send and record nothing.
     #[arg(long)]
     dry_run: bool,
 }
 
 fn describe(o: &Offender) -> String {
-    let why: Vec<String> = o.reasons.iter().map(ToString::to_string).collect();
+    let mut why: Vec<String> = o.reasons.iter().map(ToString::to_string).collect();
+    if let Some(f) = &o.anomaly {
+        let kinds: Vec<&str> = f.reasons.iter().map(|r| r.kind.as_str()).collect();
+        why.push(format!("anomaly score {}: {}", f.score, kinds.join(", ")));
+    }
     format!(
         "{}  sum {}, bounced {}  ({})",
         o.email,
@@ -52,9 +62,14 @@ pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
     let now = Utc::now();
     let today = now.with_timezone(&tz).date_naive();
-    let day = args
-        .day
-        .unwrap_or_else(|| today.checked_sub_days(Days::new(1)).unwrap_or(today));
+    let (day, rules) = if args.so_far {
+        (today, Rules::SoFar)
+    } else {
+        let day = args
+            .day
+            .unwrap_or_else(|| today.checked_sub_days(Days::new(1)).unwrap_or(today));
+        (day, Rules::Day)
+    };
     notify::check_day(policy, day, today).map_err(|e| match e {
         Refusal::NoAllowedDomains => Failure::Refused(format!("{e}, so nobody can be warned")),
         e => Failure::Refused(e.to_string()),
@@ -64,7 +79,7 @@ pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
     if args.dry_run {
         // The run's own classification (notify::plan): what the run would do.
         let store = open_reading(&cli.db)?;
-        let planned = notify::plan(&store, policy, day, tz, now)?;
+        let planned = notify::plan_by(&store, policy, rules, day, tz, now)?;
         let mut due = 0;
         for (o, standing) in &planned {
             let at = |t: &chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S");
@@ -101,9 +116,10 @@ pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
     let host = host_name();
     let mut deliverer = SmtpDeliverer::new(&settings.smtp, &host).map_err(anyhow::Error::from)?;
     let ctx = MailContext { now, host };
-    let notices = notify::run(
+    let notices = notify::run_by(
         &mut store,
         policy,
+        rules,
         mail_config,
         &mut deliverer,
         day,

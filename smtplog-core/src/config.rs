@@ -21,7 +21,8 @@
 //! | `[mail] from_name, reply_to, lang, zip_threshold_bytes` | none, none (no `Reply-To`), `zh_TW`, 524288 |
 //! | `[mail] subject_zh_TW, subject_en, warning_subject_zh_TW, warning_subject_en` | see [`DEFAULT_SUBJECT_EN`] and its siblings |
 //! | `[mail] service_name, contact_url, query_url, help_url` | the footer's; none |
-//! | `[policy] allowed_domains, max_range_days, retention_days, notify_sum, notify_bounced` | `[]` (nobody), 31, 31, 250, 10 |
+//! | `[policy] allowed_domains, max_range_days, retention_days, notify_sum, notify_bounced, notify_anomalies` | `[]` (nobody), 31, 31, 250, 10, true |
+//! | `[anomalies] min_score, min_baseline_days, shared_client_senders, new_client_recipients, recent_client_days, new_domain_recipients, new_domain_percent, failure_count, failure_percent, failure_margin_percent, volume_factor, volume_min, sasl_failures, sasl_failure_ips, odd_hour_recipients` | see [`crate::anomaly::Thresholds`] and `docs/anomalies.md` |
 //! | `[web] listen, allowed_networks, trusted_proxies` | `127.0.0.1:8080`, `[]` (nobody), `[]` |
 //! | `[web] per_ip_per_hour, per_address_per_day, captcha_ttl_secs` | 20, 5, 600 |
 //! | `[web] unsafe_fixed_captcha` | none (tests only; refused unless `listen` is loopback) |
@@ -56,6 +57,7 @@ use chrono_tz::Tz;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use crate::anomaly::Thresholds;
 use crate::policy::{EmailAddress, Policy, check_domain};
 use crate::report::{Footer, Lang};
 
@@ -352,9 +354,46 @@ struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     policy: Option<RawPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    anomalies: Option<RawAnomalies>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     web: Option<RawWeb>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ingest: Option<RawIngest>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnomalies {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_score: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_baseline_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared_client_senders: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_client_recipients: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recent_client_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_domain_recipients: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_domain_percent: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_percent: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_margin_percent: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    volume_factor: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    volume_min: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sasl_failures: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sasl_failure_ips: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    odd_hour_recipients: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -432,6 +471,8 @@ struct RawPolicy {
     notify_sum: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     notify_bounced: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notify_anomalies: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -618,6 +659,9 @@ impl Config {
         if let Some(p) = raw.policy {
             config.policy = policy(p)?;
         }
+        if let Some(a) = raw.anomalies {
+            config.policy.anomalies = anomalies(a)?;
+        }
         if let Some(w) = raw.web {
             config.web = web(w)?;
         }
@@ -706,7 +750,9 @@ impl Config {
                 retention_days: Some(i64::from(self.policy.retention_days)),
                 notify_sum: Some(self.policy.notify_sum as i64),
                 notify_bounced: Some(self.policy.notify_bounced as i64),
+                notify_anomalies: Some(self.policy.notify_anomalies),
             }),
+            anomalies: Some(raw_anomalies(&self.policy.anomalies)),
             web: Some(RawWeb {
                 listen: Some(self.web.listen.to_string()),
                 allowed_networks: Some(
@@ -907,7 +953,135 @@ fn policy(p: RawPolicy) -> Result<Policy, ConfigError> {
     if let Some(n) = p.notify_bounced {
         out.notify_bounced = ranged("policy.notify_bounced", n, 1, i64::MAX, "a count")? as u64;
     }
+    if let Some(b) = p.notify_anomalies {
+        out.notify_anomalies = b;
+    }
     Ok(out)
+}
+
+fn anomalies(a: RawAnomalies) -> Result<Thresholds, ConfigError> {
+    let mut t = Thresholds::default();
+    let count = |key: &str, v: Option<i64>, default: u64| -> Result<u64, ConfigError> {
+        v.map_or(Ok(default), |v| {
+            ranged(key, v, 1, i64::from(u32::MAX), "a count").map(|v| v as u64)
+        })
+    };
+    let small = |key: &str, v: Option<i64>, default: u32, min: i64, max: i64, what: &str| {
+        v.map_or(Ok(default), |v| {
+            ranged(key, v, min, max, what).map(|v| v as u32)
+        })
+    };
+    t.min_score = small(
+        "anomalies.min_score",
+        a.min_score,
+        t.min_score,
+        1,
+        12,
+        "a score",
+    )?;
+    t.min_baseline_days = small(
+        "anomalies.min_baseline_days",
+        a.min_baseline_days,
+        t.min_baseline_days,
+        1,
+        i64::from(crate::anomaly::BASELINE_DAYS),
+        "a number of days",
+    )?;
+    t.shared_client_senders = small(
+        "anomalies.shared_client_senders",
+        a.shared_client_senders,
+        t.shared_client_senders,
+        2,
+        i64::from(u32::MAX),
+        "a number of senders",
+    )?;
+    t.new_client_recipients = count(
+        "anomalies.new_client_recipients",
+        a.new_client_recipients,
+        t.new_client_recipients,
+    )?;
+    t.recent_client_days = small(
+        "anomalies.recent_client_days",
+        a.recent_client_days,
+        t.recent_client_days,
+        0,
+        i64::from(crate::anomaly::BASELINE_DAYS) - 1,
+        "a number of days",
+    )?;
+    t.new_domain_recipients = count(
+        "anomalies.new_domain_recipients",
+        a.new_domain_recipients,
+        t.new_domain_recipients,
+    )?;
+    t.new_domain_percent = small(
+        "anomalies.new_domain_percent",
+        a.new_domain_percent,
+        t.new_domain_percent,
+        0,
+        100,
+        "a percentage",
+    )?;
+    t.failure_count = count("anomalies.failure_count", a.failure_count, t.failure_count)?;
+    t.failure_percent = small(
+        "anomalies.failure_percent",
+        a.failure_percent,
+        t.failure_percent,
+        0,
+        100,
+        "a percentage",
+    )?;
+    t.failure_margin_percent = small(
+        "anomalies.failure_margin_percent",
+        a.failure_margin_percent,
+        t.failure_margin_percent,
+        0,
+        100,
+        "a percentage",
+    )?;
+    t.volume_factor = small(
+        "anomalies.volume_factor",
+        a.volume_factor,
+        t.volume_factor,
+        1,
+        1000,
+        "a factor",
+    )?;
+    t.volume_min = count("anomalies.volume_min", a.volume_min, t.volume_min)?;
+    t.sasl_failures = count("anomalies.sasl_failures", a.sasl_failures, t.sasl_failures)?;
+    t.sasl_failure_ips = small(
+        "anomalies.sasl_failure_ips",
+        a.sasl_failure_ips,
+        t.sasl_failure_ips,
+        1,
+        i64::from(u32::MAX),
+        "a number of IP addresses",
+    )?;
+    t.odd_hour_recipients = count(
+        "anomalies.odd_hour_recipients",
+        a.odd_hour_recipients,
+        t.odd_hour_recipients,
+    )?;
+    Ok(t)
+}
+
+fn raw_anomalies(t: &Thresholds) -> RawAnomalies {
+    RawAnomalies {
+        min_score: Some(i64::from(t.min_score)),
+        min_baseline_days: Some(i64::from(t.min_baseline_days)),
+        shared_client_senders: Some(i64::from(t.shared_client_senders)),
+        new_client_recipients: Some(t.new_client_recipients as i64),
+        recent_client_days: Some(i64::from(t.recent_client_days)),
+        new_domain_recipients: Some(t.new_domain_recipients as i64),
+        new_domain_percent: Some(i64::from(t.new_domain_percent)),
+        failure_count: Some(t.failure_count as i64),
+        failure_percent: Some(i64::from(t.failure_percent)),
+        failure_margin_percent: Some(i64::from(t.failure_margin_percent)),
+        volume_factor: Some(i64::from(t.volume_factor)),
+        volume_min: Some(t.volume_min as i64),
+        sasl_failures: Some(t.sasl_failures as i64),
+        sasl_failure_ips: Some(i64::from(t.sasl_failure_ips)),
+        odd_hour_recipients: Some(t.odd_hour_recipients as i64),
+    }
 }
 
 fn ingest(i: RawIngest) -> Result<IngestConfig, ConfigError> {
@@ -1083,6 +1257,22 @@ mod tests {
             ),
             ("[policy]\nmax_range_days = 0", "policy.max_range_days"),
             ("[policy]\nnotify_sum = -1", "policy.notify_sum"),
+            ("[policy]\nnotify_anomalies = 1", "notify_anomalies"),
+            ("[anomalies]\nmin_score = 0", "anomalies.min_score"),
+            (
+                "[anomalies]\nfailure_percent = 101",
+                "anomalies.failure_percent",
+            ),
+            ("[anomalies]\nvolume_min = -3", "anomalies.volume_min"),
+            (
+                "[anomalies]\nmin_baseline_days = 31",
+                "anomalies.min_baseline_days",
+            ),
+            (
+                "[anomalies]\nsasl_failure_ips = 0",
+                "anomalies.sasl_failure_ips",
+            ),
+            ("[anomalies]\nvolume_factr = 3", "volume_factr"),
             ("[web]\nlisten = \"8080\"", "web.listen"),
             (
                 "[web]\nallowed_networks = [\"140.114.0.0/33\"]",

@@ -60,6 +60,7 @@
 pub use chrono;
 pub use chrono_tz;
 
+pub mod anomaly;
 #[cfg(feature = "config")]
 pub mod config;
 pub mod correlate;

@@ -1,6 +1,9 @@
 //! The daily warnings: every sender of an allowed domain whose day had
-//! `Sum >= notify_sum` or `Bounced >= notify_bounced` gets their report of that day, as
-//! an automatic warning (client IP `127.0.0.1`), once.
+//! `Sum >= notify_sum` or `Bounced >= notify_bounced`, or (with `notify_anomalies`)
+//! whose day looks like a stolen account ([`crate::anomaly`]), gets their report of that
+//! day, as an automatic warning (client IP `127.0.0.1`), once: one warning per sender
+//! and day, whichever rule found it and whichever [`Rules`] the run used. A warning about
+//! an anomaly starts with what was unusual and what to do.
 //!
 //! [`offenders`] finds them from one grouped scan of the day's records
 //! ([`Store::counts_by_owner`]), counting a record for its envelope sender and for a SASL
@@ -15,6 +18,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use crate::anomaly::{self, Flag};
 #[cfg(feature = "mail")]
 use crate::config::MailConfig;
 #[cfg(feature = "mail")]
@@ -37,27 +41,70 @@ pub const WARNING_CLIENT_IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// that died, and the next run takes it over.
 pub const CLAIM_TIMEOUT: Duration = Duration::hours(1);
 
-/// A sender whose day reached a threshold.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Which rules a run warns on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rules {
+    /// A finished day: the thresholds, and the anomalies when `policy.notify_anomalies`.
+    Day,
+    /// The day so far (run after each ingest): the anomalies only (when
+    /// `policy.notify_anomalies`; else nobody), so a stolen account is told within the
+    /// hour. The warning is the day's one warning: the run for the finished day finds it
+    /// already sent.
+    SoFar,
+}
+
+/// A sender whose day reached a threshold or looked like a stolen account.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Offender {
     /// The address (it passed the policy).
     pub email: Recipient,
     /// The day's counts.
     pub counts: Counts,
-    /// Which thresholds were reached.
+    /// Which thresholds were reached (none when only the anomaly found the sender).
     pub reasons: Vec<WarningReason>,
+    /// The stolen-account signs of the day, if any.
+    pub anomaly: Option<Flag>,
 }
 
 /// The senders of allowed domains whose `day` (in `zone`) reached a threshold of
-/// `policy`, by address. Owners that are not acceptable addresses are skipped.
+/// `policy` or was flagged as an anomaly, by address. Owners that are not acceptable
+/// addresses are skipped.
 pub fn offenders(
     store: &Store,
     policy: &Policy,
     day: NaiveDate,
     zone: Tz,
 ) -> store::Result<Vec<Offender>> {
+    offenders_by(store, policy, Rules::Day, day, zone)
+}
+
+/// As [`offenders`], by `rules`.
+pub fn offenders_by(
+    store: &Store,
+    policy: &Policy,
+    rules: Rules,
+    day: NaiveDate,
+    zone: Tz,
+) -> store::Result<Vec<Offender>> {
+    let (from, to) = range_bounds(day, day, zone);
+    let mut flags: std::collections::BTreeMap<String, Flag> = if policy.notify_anomalies {
+        anomaly::on_day(store, day, zone, &policy.anomalies)?
+            .into_iter()
+            .map(|f| (f.email.clone(), f))
+            .collect()
+    } else {
+        Default::default()
+    };
     let mut out = Vec::new();
-    for (owner, counts, reasons) in over_thresholds(store, policy, day, zone)? {
+    for (owner, counts) in store.counts_by_owner(from, to)? {
+        let reasons = match rules {
+            Rules::Day => policy.warning_reasons(&counts),
+            Rules::SoFar => Vec::new(),
+        };
+        let anomaly = flags.remove(&owner);
+        if reasons.is_empty() && anomaly.is_none() {
+            continue;
+        }
         let Ok(email) = policy.check_address(&owner) else {
             continue;
         };
@@ -65,8 +112,22 @@ pub fn offenders(
             email,
             counts,
             reasons,
+            anomaly,
         });
     }
+    // Flagged for failed logins alone: no records of their own that day.
+    for (owner, flag) in flags {
+        let Ok(email) = policy.check_address(&owner) else {
+            continue;
+        };
+        out.push(Offender {
+            email,
+            counts: Counts::default(),
+            reasons: Vec::new(),
+            anomaly: Some(flag),
+        });
+    }
+    out.sort_by_key(|o| o.email.to_string());
     Ok(out)
 }
 
@@ -121,7 +182,7 @@ pub enum Outcome {
 }
 
 /// One offender and what happened to their warning.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
     /// Who and why.
     pub offender: Offender,
@@ -160,8 +221,20 @@ pub fn plan(
     zone: Tz,
     now: DateTime<Utc>,
 ) -> store::Result<Vec<(Offender, Standing)>> {
+    plan_by(store, policy, Rules::Day, day, zone, now)
+}
+
+/// As [`plan`], by `rules`.
+pub fn plan_by(
+    store: &Store,
+    policy: &Policy,
+    rules: Rules,
+    day: NaiveDate,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> store::Result<Vec<(Offender, Standing)>> {
     let mut out = Vec::new();
-    for offender in offenders(store, policy, day, zone)? {
+    for offender in offenders_by(store, policy, rules, day, zone)? {
         let standing = match store.warning_state(&offender.email.to_string(), day)? {
             None => Standing::Due,
             Some(WarningState::Sent(sent)) => Standing::AlreadySent(sent),
@@ -188,8 +261,24 @@ pub fn run(
     zone: Tz,
     ctx: &MailContext,
 ) -> Result<Vec<Notice>, StoreError> {
+    run_by(store, policy, Rules::Day, mail, deliver, day, zone, ctx)
+}
+
+/// As [`run`], by `rules` (`notify --so-far` runs [`Rules::SoFar`] on today).
+#[cfg(feature = "mail")]
+#[allow(clippy::too_many_arguments)]
+pub fn run_by(
+    store: &mut Store,
+    policy: &Policy,
+    rules: Rules,
+    mail: &MailConfig,
+    deliver: &mut dyn Deliver,
+    day: NaiveDate,
+    zone: Tz,
+    ctx: &MailContext,
+) -> Result<Vec<Notice>, StoreError> {
     let mut notices = Vec::new();
-    for (offender, standing) in plan(store, policy, day, zone, ctx.now)? {
+    for (offender, standing) in plan_by(store, policy, rules, day, zone, ctx.now)? {
         let outcome = match standing {
             Standing::AlreadySent(sent) => Some(Outcome::AlreadySent(sent)),
             Standing::InProgress(at) => Some(Outcome::InProgress(at)),
@@ -251,8 +340,19 @@ fn warn(
     };
     let report = report::build(store, &query, WARNING_CLIENT_IP, config.lang, ctx.now)
         .map_err(|e| e.to_string())?;
-    let outgoing = mail::compose(&report, &offender.email, Kind::Warning, config, ctx)
-        .map_err(|e| e.to_string())?;
+    let preface = offender
+        .anomaly
+        .as_ref()
+        .map(|f| mail::anomaly_preface(f, day, config.lang, &config.footer));
+    let outgoing = mail::compose_with_preface(
+        &report,
+        &offender.email,
+        Kind::Warning,
+        config,
+        ctx,
+        preface.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
     deliver.deliver(&outgoing).map_err(|e| e.to_string())?;
     Ok(outgoing)
 }

@@ -324,6 +324,11 @@ pub struct Policy {
     pub notify_sum: u64,
     /// A day's Bounced at or above this is warned about. Default 10.
     pub notify_bounced: u64,
+    /// Whether `notify` also warns senders whose day looks like a stolen account
+    /// ([`crate::anomaly`]). Default true.
+    pub notify_anomalies: bool,
+    /// The thresholds of the stolen-account signs (`[anomalies]`).
+    pub anomalies: crate::anomaly::Thresholds,
 }
 
 impl Default for Policy {
@@ -334,6 +339,8 @@ impl Default for Policy {
             retention_days: 31,
             notify_sum: 250,
             notify_bounced: 10,
+            notify_anomalies: true,
+            anomalies: crate::anomaly::Thresholds::default(),
         }
     }
 }

@@ -265,7 +265,7 @@ impl Received {
     }
 
     /// The values of header `name` (any case).
-    fn header(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn header(&self, name: &str) -> Vec<&str> {
         self.0["headers"]
             .as_array()
             .unwrap()
@@ -275,13 +275,13 @@ impl Received {
             .collect()
     }
 
-    fn one(&self, name: &str) -> &str {
+    pub(crate) fn one(&self, name: &str) -> &str {
         let v = self.header(name);
         assert_eq!(v.len(), 1, "exactly one {name} header: {v:?}");
         v[0]
     }
 
-    fn content_type(&self) -> &str {
+    pub(crate) fn content_type(&self) -> &str {
         self.0["content_type"].as_str().unwrap()
     }
 

@@ -1,5 +1,6 @@
 //! The cross-crate test binary (one binary: every module below is part of it).
 
+mod anomalies;
 mod audit;
 mod browser;
 mod cli;

@@ -21,6 +21,7 @@
 //! assert_eq!(truth.sum_of_days(), truth.totals);
 //! ```
 
+pub mod accounts;
 mod clock;
 mod mail;
 mod qid;

@@ -100,6 +100,19 @@ pub fn compose(
     config: &MailConfig,
     ctx: &MailContext,
 ) -> Result<Outgoing, MailError> {
+    compose_with_preface(report, to, kind, config, ctx, None)
+}
+
+/// As [`compose`], with `preface` (plain text, such as [`super::anomaly_preface`]) as
+/// the mail's first part, before the report (inline or zipped).
+pub fn compose_with_preface(
+    report: &Report,
+    to: &Recipient,
+    kind: Kind,
+    config: &MailConfig,
+    ctx: &MailContext,
+    preface: Option<&str>,
+) -> Result<Outgoing, MailError> {
     if !to.to_string().eq_ignore_ascii_case(&report.header.email) {
         return Err(MailError::NotTheOwner {
             to: to.to_string(),
@@ -154,6 +167,12 @@ pub fn compose(
         MultiPart::alternative()
             .singlepart(SinglePart::plain(text))
             .singlepart(SinglePart::html(html))
+    };
+    let body = match preface {
+        Some(p) => MultiPart::mixed()
+            .singlepart(SinglePart::plain(p.to_string()))
+            .multipart(body),
+        None => body,
     };
     let message = builder
         .multipart(body)

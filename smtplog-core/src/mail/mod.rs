@@ -24,13 +24,15 @@
 //! transport: plain, STARTTLS or TLS, optional credentials, a timeout) behind the
 //! [`Deliver`] trait, so that `notify` can be tested without a network.
 
+mod anomaly_note;
 pub mod archive;
 mod compose;
 #[cfg(feature = "store")]
 mod request;
 pub mod send;
 
-pub use compose::{Kind, MailContext, Outgoing, compose, subject};
+pub use anomaly_note::anomaly_preface;
+pub use compose::{Kind, MailContext, Outgoing, compose, compose_with_preface, subject};
 #[cfg(feature = "store")]
 pub use request::{Prepared, ReportRequest, RequestError, prepare_report};
 pub use send::{Deliver, SendError, SmtpDeliverer};

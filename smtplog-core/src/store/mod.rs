@@ -5,6 +5,7 @@
 //! state changes and the new read position of its input commit together, so a run
 //! killed at any instant resumes from the last batch without loss or duplicates.
 
+mod features;
 mod pack;
 mod rows;
 mod schema;
