@@ -12,12 +12,14 @@ use std::time::Instant;
 
 use chrono::{Days, NaiveDate, Utc};
 use chrono_tz::Tz;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
+use smtplog_core::anomaly;
 use smtplog_core::config::Config as CoreConfig;
 use smtplog_core::ingest::{self, IngestOptions, Input, Silent};
 use smtplog_core::mail::{self, Deliver, MailContext, ReportRequest, SmtpDeliverer};
-use smtplog_core::notify::{self, Outcome, Standing};
+use smtplog_core::notify::{self, Outcome, Rules, Standing};
 use smtplog_core::policy::Policy;
 use smtplog_core::query::{Chunks, Query};
 use smtplog_core::record::Status;
@@ -381,6 +383,45 @@ impl Store {
         Ok(out)
     }
 
+    /// The senders whose `day` looks like a stolen account, each against their own
+    /// previous 30 days, as `smtplog anomalies --day D --json`: one dict per flagged
+    /// sender, {"email", "score", "reasons": [{"kind", "value", "baseline", "text"}]}.
+    /// The thresholds are the configuration's `[anomalies]` (the defaults without one);
+    /// the sentences are in `lang` ("zh_TW" or "en"; default: the configuration's
+    /// `mail.lang`, else zh_TW). Nobody is mailed.
+    #[pyo3(signature = (day, *, lang = None))]
+    fn anomalies<'py>(
+        &self,
+        py: Python<'py>,
+        day: &Bound<'py, PyAny>,
+        lang: Option<&str>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let day = convert::date("day", day)?;
+        let lang = match lang {
+            Some(l) => convert::lang("lang", l)?,
+            None => self
+                .config
+                .as_ref()
+                .and_then(|c| c.mail.as_ref())
+                .map(|m| m.lang)
+                .unwrap_or_default(),
+        };
+        let thresholds = self
+            .config
+            .as_ref()
+            .map(|c| c.policy.anomalies.clone())
+            .unwrap_or_default();
+        let zone = self.zone;
+        let flags = self.read(py, move |store| {
+            Ok(anomaly::on_day(store, day, zone, &thresholds)?)
+        })?;
+        let out = PyList::empty(py);
+        for f in &flags {
+            out.append(convert::json(py, &f.to_json(lang))?)?;
+        }
+        Ok(out)
+    }
+
     /// The senders (any domain) whose `day` reached `sum_threshold` records or
     /// `bounced_threshold` bounces: a list of (email, Day), by address. Nobody is mailed.
     #[pyo3(signature = (day, *, sum_threshold = 250, bounced_threshold = 10))]
@@ -488,23 +529,34 @@ impl Store {
     /// or no allowed domains, raise PolicyError; a warning that could not be delivered
     /// raises MailError after the others were sent (its `notices` attribute holds the
     /// list; the next run retries the failed ones).
-    #[pyo3(signature = (day = None, *, dry_run = false))]
+    #[pyo3(signature = (day = None, *, dry_run = false, so_far = false))]
     fn notify<'py>(
         &self,
         py: Python<'py>,
         day: Option<&Bound<'py, PyAny>>,
         dry_run: bool,
+        so_far: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let settings = self.settings()?;
         let policy = &settings.policy;
         let zone = self.zone;
         let now = Utc::now();
         let today = now.with_timezone(&zone).date_naive();
-        let day: NaiveDate = match day {
-            Some(d) => convert::date("day", d)?,
-            None => today.checked_sub_days(Days::new(1)).unwrap_or(today),
+        let (day, rules): (NaiveDate, Rules) = match (day, so_far) {
+            (Some(_), true) => {
+                return Err(PyValueError::new_err(
+                    "so_far: the warnings of today so far take no day",
+                ));
+            }
+            (None, true) => (today, Rules::SoFar),
+            (Some(d), false) => (convert::date("day", d)?, Rules::Day),
+            (None, false) => (
+                today.checked_sub_days(Days::new(1)).unwrap_or(today),
+                Rules::Day,
+            ),
         };
         notify::check_day(policy, day, today).map_err(refused)?;
+        let lang = settings.mail.as_ref().map(|m| m.lang).unwrap_or_default();
         let out = PyList::empty(py);
         let item = |o: &notify::Offender, outcome: &str| -> PyResult<Bound<'py, PyDict>> {
             let d = PyDict::new(py);
@@ -512,12 +564,17 @@ impl Store {
             d.set_item("sum", o.counts.sum())?;
             d.set_item("bounced", o.counts.get(Status::Bounced))?;
             d.set_item("reasons", reasons(&o.reasons))?;
+            match &o.anomaly {
+                Some(flag) => d.set_item("anomaly", convert::json(py, &flag.to_json(lang))?)?,
+                None => d.set_item("anomaly", py.None())?,
+            }
             d.set_item("outcome", outcome)?;
             Ok(d)
         };
         if dry_run {
-            let planned =
-                self.read(py, |store| Ok(notify::plan(store, policy, day, zone, now)?))?;
+            let planned = self.read(py, |store| {
+                Ok(notify::plan_by(store, policy, rules, day, zone, now)?)
+            })?;
             for (o, standing) in &planned {
                 let outcome = match standing {
                     s if s.is_due() => "would_send",
@@ -540,9 +597,10 @@ impl Store {
                 now,
                 host: host.clone(),
             };
-            Ok(notify::run(
+            Ok(notify::run_by(
                 store,
                 policy,
+                rules,
                 mail_config,
                 &mut deliverer,
                 day,
