@@ -6,6 +6,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audit_cmd;
+mod check_cmd;
 mod config_cmd;
 mod database;
 mod ingest_cmd;
@@ -76,6 +77,9 @@ enum Command {
     /// Upgrade the database to this smtplog's schema (the commands that only read refuse
     /// an older one).
     Migrate,
+    /// Check the database: SQLite's integrity, every row's packed records, inputs, saved
+    /// state (exit 2 when anything is wrong).
+    Check(check_cmd::CheckArgs),
     /// Check a configuration file and print the effective configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -98,7 +102,12 @@ fn said_once(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let text = cause.to_string();
-        if text.is_empty() || out.contains(&text) {
+        // SQLite's own error repeats its message after its code ("Error code 26: ...").
+        let repeated = text
+            .strip_prefix("Error code ")
+            .and_then(|t| t.split_once(": "))
+            .is_some_and(|(_, said)| out.contains(said));
+        if text.is_empty() || out.contains(&text) || repeated {
             continue;
         }
         if !out.is_empty() {
@@ -206,6 +215,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Audit(args) => audit_cmd::run(cli, args),
         Command::Serve(args) => serve_cmd::run(cli, args),
         Command::Migrate => migrate_cmd::run(cli),
+        Command::Check(args) => check_cmd::run(cli, args),
         Command::Config(cmd) => config_cmd::run(cli, cmd),
     }
 }

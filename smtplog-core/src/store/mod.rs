@@ -5,6 +5,7 @@
 //! state changes and the new read position of its input commit together, so a run
 //! killed at any instant resumes from the last batch without loss or duplicates.
 
+mod check;
 mod pack;
 mod rows;
 mod schema;
@@ -24,6 +25,7 @@ use crate::record::{Record, Status};
 
 use pack::{Damaged, Entry, Unpacker};
 use rows::MAX_SPAN_MS;
+pub use check::{CheckReport, MAX_LISTED, Problem};
 pub(crate) use rows::{PackedRecords, RowBuilder};
 pub use warnings::{SentWarning, WarningState};
 pub use web::{
@@ -65,7 +67,9 @@ pub enum StoreError {
     #[error("the database writer stopped")]
     WriterStopped,
     /// The packed records of a message row could not be read back.
-    #[error("damaged records in message row {row}: {reason}")]
+    #[error(
+        "damaged records in message row {row}: {reason} (`smtplog check` lists every damaged row)"
+    )]
     Damaged {
         /// The row ID.
         row: i64,
@@ -649,6 +653,18 @@ impl Store {
             })
             .optional()?)
     }
+}
+
+/// Reads a packed records blob (a message row's `records` column) back without storing
+/// anything: how many records it holds, or what is damaged. Never panics, whatever the
+/// bytes (`smtplog check` reads every row with it; the fuzzer feeds it any bytes).
+pub fn unpack_count(blob: &[u8]) -> std::result::Result<usize, &'static str> {
+    let mut n = 0;
+    for e in Unpacker::new(blob) {
+        e.map_err(|d| d.0)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// A row of the `pending` table read back.
