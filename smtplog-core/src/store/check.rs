@@ -139,7 +139,10 @@ impl Store {
             let (id, first, last, count): (i64, i64, i64, i64) =
                 (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
             let Ok(blob) = row.get_ref(4)?.as_blob() else {
-                r.add("records", format!("message row {id}: records are not a blob"));
+                r.add(
+                    "records",
+                    format!("message row {id}: records are not a blob"),
+                );
                 continue;
             };
             let (mut n, mut lo, mut hi, mut last_id) = (0i64, i64::MAX, i64::MIN, 0i64);

@@ -23,9 +23,9 @@ use crate::correlate::{Change, MessageKey, Relink, Retract, Saved};
 use crate::parse::QueueId;
 use crate::record::{Record, Status};
 
+pub use check::{CheckReport, MAX_LISTED, Problem};
 use pack::{Damaged, Entry, Unpacker};
 use rows::MAX_SPAN_MS;
-pub use check::{CheckReport, MAX_LISTED, Problem};
 pub(crate) use rows::{PackedRecords, RowBuilder};
 pub use warnings::{SentWarning, WarningState};
 pub use web::{

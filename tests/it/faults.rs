@@ -1,0 +1,391 @@
+//! What log hosts do to a program, end to end on the built binary: damaged and foreign
+//! database files, a newer schema, read-only files and folders, a full disk, runs at the
+//! same time, and runs killed between steps. The promise each test holds: a clear message
+//! and exit 2 (exit 1 for "another ingest holds the lock"), never a panic; nothing already
+//! stored lost or changed; `smtplog check` sound after; once the fault is gone, the next
+//! run gives what an uninterrupted run gives, and no warning is mailed twice or lost.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use smtplog_core::store::Store;
+
+use crate::ingest::{generated_log, smtplog_bin};
+use crate::mail::{Env, Sink, code, relay_log, stderr, stdout, threshold_log, yesterday};
+
+/// Every command that opens the database, with its arguments (`D` stands for the day of
+/// the test's log, `LOG` for a log file), and whether it writes.
+const COMMANDS: &[(&[&str], bool)] = &[
+    (&["check"], false),
+    (
+        &[
+            "stats",
+            "--email",
+            "sum250@cs.nthu.edu.tw",
+            "--begin",
+            "D",
+            "--end",
+            "D",
+        ],
+        false,
+    ),
+    (
+        &[
+            "query",
+            "--email",
+            "sum250@cs.nthu.edu.tw",
+            "--begin",
+            "D",
+            "--end",
+            "D",
+        ],
+        false,
+    ),
+    (&["trace", "000000A001"], false),
+    (
+        &[
+            "report",
+            "--email",
+            "sum250@cs.nthu.edu.tw",
+            "--begin",
+            "D",
+            "--end",
+            "D",
+        ],
+        false,
+    ),
+    (&["notify", "--day", "D", "--dry-run"], false),
+    (&["audit"], false),
+    (&["notify", "--day", "D"], true),
+    (&["prune"], true),
+    (&["migrate"], true),
+    (&["ingest", "LOG"], true),
+];
+
+/// The arguments of a command of [`COMMANDS`] for `day` and `log`.
+fn args_of(args: &[&str], day: &str, log: &Path) -> Vec<String> {
+    args.iter()
+        .map(|a| match *a {
+            "D" => day.to_string(),
+            "LOG" => log.display().to_string(),
+            a => a.to_string(),
+        })
+        .collect()
+}
+
+/// Runs every command against `env`'s database, each on a fresh copy of `damaged`; each
+/// must exit 2 with a message containing `says` and no panic, and leave the file as it
+/// was (the writers too, when `writers_keep` holds).
+fn every_command_refuses(env: &Env, damaged: &[u8], says: &[&str], writers_keep: bool) {
+    let day = yesterday().to_string();
+    let log = env.path().join("more.log");
+    std::fs::write(
+        &log,
+        relay_log(yesterday(), &[("late@nthu.edu.tw", 1, 0)], ""),
+    )
+    .unwrap();
+    for (args, writes) in COMMANDS {
+        remove_db(&env.db());
+        std::fs::write(env.db(), damaged).unwrap();
+        let args = args_of(args, &day, &log);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = env.run(&args);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{args:?}: {err}{}", stdout(&out));
+        assert!(err.starts_with("smtplog: error: "), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            says.iter().any(|s| err.contains(s)),
+            "{args:?}: {err} (expected one of {says:?})"
+        );
+        if !writes || writers_keep {
+            assert!(
+                std::fs::read(env.db()).unwrap() == damaged,
+                "{args:?} changed the file"
+            );
+        }
+    }
+}
+
+/// Removes a database file and its write-ahead log and shared memory.
+fn remove_db(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+/// `smtplog check` of `db`: its exit code and output.
+fn check(db: &Path) -> (i32, String) {
+    let out = Command::new(smtplog_bin())
+        .arg("--db")
+        .arg(db)
+        .arg("check")
+        .output()
+        .unwrap();
+    (code(&out), stdout(&out) + &stderr(&out))
+}
+
+fn assert_sound(db: &Path, when: &str) {
+    let (code, text) = check(db);
+    assert_eq!(code, 0, "{when}: {text}");
+    assert!(text.contains(": ok\n"), "{when}: {text}");
+}
+
+#[test]
+fn check_finds_a_sound_database_sound_after_ingest_notify_and_prune() {
+    let day = yesterday();
+    let env = Env::new(&threshold_log(day));
+    let sink = Sink::start(&[]);
+    env.configure(sink.port, "");
+    let (log, _) = generated_log(env.path(), 20_000);
+    let out = env.run(&["ingest", "--year", "2026", log.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run(&["notify", "--day", &day.to_string()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run(&["check"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("schema version 5 (this smtplog: 5)"),
+        "{text}"
+    );
+    assert!(text.ends_with(": ok\n"), "{text}");
+    let store = Store::open_read_only(&env.db()).unwrap();
+    let report = store.check();
+    assert!(report.is_sound(), "{report:?}");
+    assert_eq!(report.records, store.count_records().unwrap());
+    assert!(
+        report.rows > 1000 && report.sources == 2 && report.pending > 0,
+        "{report:?}"
+    );
+    drop(store);
+    // The generated log is of 2026: prune keeps a few days of it, cutting rows in two.
+    let out = env.run(&["prune", "--keep-days", "400"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_sound(&env.db(), "after prune");
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_or_is_cut_short_is_refused_by_every_command() {
+    let env = Env::new(&threshold_log(yesterday()));
+    env.configure(9, "");
+    let good = std::fs::read(env.db()).unwrap();
+    assert!(good.len() > 16384 * 4, "a database of several pages");
+
+    let text = b"Mar  1 10:00:00 relay1 postfix/qmgr[1]: 1A2B3C: removed\n".repeat(2000);
+    every_command_refuses(&env, &text, &["file is not a database"], true);
+
+    let mut zeros = good.clone();
+    zeros[..100].fill(0);
+    every_command_refuses(&env, &zeros, &["file is not a database"], true);
+
+    // A copy cut short (a full disk during a copy, a partial restore): the header's page
+    // count no longer matches the file.
+    let half = &good[..good.len() / 2];
+    every_command_refuses(&env, half, &["database disk image is malformed"], true);
+    let (code, text) = check(&env.db());
+    assert_eq!(code, 2, "{text}");
+}
+
+#[test]
+fn a_database_of_a_newer_smtplog_is_refused_naming_both_versions_and_left_alone() {
+    let env = Env::new(&threshold_log(yesterday()));
+    env.configure(9, "");
+    {
+        let c = rusqlite::Connection::open(env.db()).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let newer = std::fs::read(env.db()).unwrap();
+    every_command_refuses(
+        &env,
+        &newer,
+        &["database schema version 99 is newer than this smtplog understands (5)"],
+        true,
+    );
+}
+
+/// Sets one byte of the database file at `db` to `value` where `needle` is stored
+/// (every place it is found), with the write-ahead log checkpointed first.
+fn damage_where(db: &Path, needle: &[u8], value: u8) -> usize {
+    {
+        let c = rusqlite::Connection::open(db).unwrap();
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(db).unwrap();
+    let mut hits = 0;
+    let mut i = 0;
+    while i + needle.len() <= bytes.len() {
+        if bytes[i..i + needle.len()] == *needle {
+            bytes[i] = value;
+            hits += 1;
+            i += needle.len();
+        } else {
+            i += 1;
+        }
+    }
+    std::fs::write(db, bytes).unwrap();
+    hits
+}
+
+#[test]
+fn a_damaged_records_blob_is_named_its_owner_s_queries_refuse_and_the_rest_are_served() {
+    let day = yesterday();
+    let d = day.to_string();
+    // The bounces of bounce10 carry this response; nobody else's records do.
+    let env = Env::new(&relay_log(
+        day,
+        &[
+            ("sum250@cs.nthu.edu.tw", 250, 0),
+            ("bounce10@nthu.edu.tw", 0, 10),
+        ],
+        "550 5.1.1 DAMAGE-HERE no such user",
+    ));
+    env.configure(9, "");
+    let query = |email: &str| {
+        env.run(&[
+            "query", "--email", email, "--begin", &d, "--end", &d, "--format", "json",
+        ])
+    };
+    let before = query("sum250@cs.nthu.edu.tw");
+    assert_eq!(code(&before), 0, "{}", stderr(&before));
+    assert_sound(&env.db(), "before the damage");
+
+    // Bytes flipped inside the packed records (a response is not UTF-8 any more); the
+    // pages and indexes are intact, so only the store's own check can see it.
+    assert!(damage_where(&env.db(), b"DAMAGE-HERE", 0xff) >= 1);
+    let (status, text) = check(&env.db());
+    assert_eq!(status, 2, "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("records ")
+            && l.contains(" message row ")
+            && l.ends_with(": damaged records: text is not UTF-8")),
+        "{text}"
+    );
+    assert!(text.contains(": 1 problem found"), "{text}");
+    assert!(
+        !text.contains("integrity "),
+        "SQLite sees nothing wrong: {text}"
+    );
+
+    // The owner of the damaged row: a clear refusal naming the row.
+    let out = query("bounce10@nthu.edu.tw");
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("damaged records in message row ")
+            && err.contains("`smtplog check` lists every damaged row"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // Everyone else: served as before, byte for byte.
+    let after = query("sum250@cs.nthu.edu.tw");
+    assert_eq!(code(&after), 0, "{}", stderr(&after));
+    assert_eq!(stdout(&after), stdout(&before));
+    let stats = env.run(&[
+        "stats",
+        "--email",
+        "sum250@cs.nthu.edu.tw",
+        "--begin",
+        &d,
+        "--end",
+        &d,
+    ]);
+    assert_eq!(code(&stats), 0, "{}", stderr(&stats));
+    // notify counts every sender of the day: it refuses the day, naming the row.
+    let out = env.run(&["notify", "--day", &d, "--dry-run"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("damaged records in message row "));
+}
+
+/// Runs `smtplog` as an unprivileged user when the tests run as root (root writes any
+/// file whatever its mode), so that read-only files and folders are read-only to it.
+fn unprivileged(args: &[&str], db: &Path) -> Output {
+    let root = std::env::var("USER").is_ok_and(|u| u == "root")
+        || std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        });
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(smtplog_bin());
+        c
+    } else {
+        Command::new(smtplog_bin())
+    };
+    cmd.arg("--db").arg(db).args(["--tz", "UTC"]).args(args);
+    cmd.output().expect("run smtplog")
+}
+
+#[test]
+fn a_read_only_file_or_folder_is_read_and_writes_are_refused_clearly() {
+    let day = yesterday();
+    let d = day.to_string();
+    let env = Env::new(&threshold_log(day));
+    let db = env.db();
+    let log = env.path().join("more.log");
+    std::fs::write(&log, relay_log(day, &[("late@nthu.edu.tw", 1, 0)], "")).unwrap();
+    let set_mode = |p: &Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    // The binary's folders must be reachable by the unprivileged user.
+    let mut p = smtplog_bin();
+    while p.pop() {
+        let m = std::fs::metadata(&p).unwrap().permissions().mode();
+        if m & 0o001 == 0 {
+            set_mode(&p, m | 0o001);
+        }
+    }
+    set_mode(&log, 0o644);
+    let before = std::fs::read(&db).unwrap();
+    let query = [
+        "query",
+        "--email",
+        "sum250@cs.nthu.edu.tw",
+        "--begin",
+        &d,
+        "--end",
+        &d,
+    ];
+    for (what, file_mode, dir_mode) in [("file", 0o444, 0o777), ("folder", 0o666, 0o555)] {
+        set_mode(&db, file_mode);
+        set_mode(env.path(), dir_mode);
+        let out = unprivileged(&query, &db);
+        assert_eq!(code(&out), 0, "read-only {what}: {}", stderr(&out));
+        assert!(stdout(&out).contains("sum250@cs.nthu.edu.tw"));
+        let out = unprivileged(&["check"], &db);
+        assert_eq!(code(&out), 0, "read-only {what}: {}", stderr(&out));
+        for args in [
+            vec!["ingest", "--year", "2026", log.to_str().unwrap()],
+            vec!["prune"],
+        ] {
+            let out = unprivileged(&args, &db);
+            let err = stderr(&out);
+            assert_eq!(code(&out), 2, "read-only {what}, {args:?}: {err}");
+            assert!(
+                err.starts_with("smtplog: error: ") && !err.contains("panicked"),
+                "{err}"
+            );
+            assert!(
+                err.contains("readonly database")
+                    || err.contains("unable to open database file")
+                    || err.contains("Permission denied"),
+                "read-only {what}, {args:?}: {err}"
+            );
+        }
+        // Nothing to upgrade: migrate says so without writing.
+        let out = unprivileged(&["migrate"], &db);
+        assert_eq!(code(&out), 0, "read-only {what}: {}", stderr(&out));
+        assert!(stdout(&out).contains("up to date"));
+        set_mode(env.path(), 0o755);
+        set_mode(&db, 0o644);
+        assert!(
+            std::fs::read(&db).unwrap() == before,
+            "read-only {what}: file changed"
+        );
+    }
+}
