@@ -148,6 +148,18 @@ impl From<io::Error> for Failure {
     }
 }
 
+/// True when the database file could not be written (a full disk): see
+/// `StoreError::is_write_failure`.
+fn is_write_failure(e: &anyhow::Error) -> bool {
+    use smtplog_core::ingest::IngestError;
+    use smtplog_core::store::StoreError;
+    e.chain().any(|c| {
+        c.downcast_ref::<StoreError>()
+            .is_some_and(StoreError::is_write_failure)
+            || matches!(c.downcast_ref::<IngestError>(), Some(IngestError::Store(s)) if s.is_write_failure())
+    })
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>()
@@ -196,7 +208,13 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Error(e)) => {
-            let _ = writeln!(io::stderr(), "smtplog: error: {}", said_once(&e));
+            let hint = if is_write_failure(&e) {
+                " (is the disk full? what was stored before is kept: free some space \
+                 and run again, it goes on from there)"
+            } else {
+                ""
+            };
+            let _ = writeln!(io::stderr(), "smtplog: error: {}{hint}", said_once(&e));
             ExitCode::from(2)
         }
     }

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 
 use smtplog_core::store::Store;
 
-use crate::ingest::{generated_log, smtplog_bin};
+use crate::ingest::{generated_log, smtplog_bin, stored};
 use crate::mail::{Env, Sink, code, relay_log, stderr, stdout, threshold_log, yesterday};
 
 /// Every command that opens the database, with its arguments (`D` stands for the day of
@@ -388,4 +388,152 @@ fn a_read_only_file_or_folder_is_read_and_writes_are_refused_clearly() {
             "read-only {what}: file changed"
         );
     }
+}
+
+/// `smtplog ARGS` run with every file it writes limited to `kib` KiB (`ulimit -f`, the
+/// signal of a write past it ignored, so the write fails as on a full disk).
+fn with_file_limit(kib: u64, db: &Path, args: &[&str]) -> Output {
+    Command::new("bash")
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$@\""))
+        .arg("bash")
+        .arg(smtplog_bin())
+        .arg("--db")
+        .arg(db)
+        .args(["--tz", "UTC"])
+        .args(args)
+        .output()
+        .expect("run smtplog under bash")
+}
+
+/// The file size of `db` and its write-ahead log, in KiB.
+fn kib_of(db: &Path) -> u64 {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    (size(db) + size(Path::new(&wal))) / 1024
+}
+
+fn assert_disk_full_message(out: &Output, what: &str) {
+    let err = stderr(out);
+    assert_eq!(code(out), 2, "{what}: {err}{}", stdout(out));
+    assert!(
+        err.starts_with("smtplog: error: ")
+            && err.contains("is the disk full? what was stored before is kept")
+            && !err.contains("panicked"),
+        "{what}: {err}"
+    );
+}
+
+#[test]
+fn an_ingest_that_fills_the_disk_keeps_what_it_committed_and_the_rerun_equals_a_clean_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = generated_log(dir.path(), 20_000);
+    let log = log.to_str().unwrap();
+    let ingest = ["ingest", "--year", "2026", "--batch-lines", "5000", log];
+    let clean_db = dir.path().join("clean.db");
+    let out = with_file_limit(1 << 30, &clean_db, &ingest);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let clean = stored(&clean_db);
+    let full = kib_of(&clean_db);
+    assert!(full > 1000, "{full} KiB");
+
+    // A disk that is full when the database is made: its schema is made a step at a
+    // time, so the file is left at an older schema version, which the next run brings up
+    // to date.
+    let db = dir.path().join("full-at-start.db");
+    let out = with_file_limit(64, &db, &ingest);
+    assert_disk_full_message(&out, "ingest into a new file limited to 64 KiB");
+    let out = with_file_limit(1 << 30, &db, &ingest);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_sound(&db, "made on a full disk, the run after");
+    assert!(
+        stored(&db) == clean,
+        "made on a full disk: the run after equals a clean run"
+    );
+
+    for share in [3, 6, 9] {
+        let limit = full * share / 10;
+        let db = dir.path().join(format!("full{share}.db"));
+        drop(Store::open(&db).unwrap());
+        assert!(
+            kib_of(&db) < limit,
+            "{limit} KiB: room for the empty database"
+        );
+        let out = with_file_limit(limit, &db, &ingest);
+        assert_disk_full_message(&out, &format!("ingest limited to {limit} KiB"));
+        assert_sound(&db, &format!("after the disk filled at {limit} KiB"));
+        // What was committed is the start of a clean run, field for field.
+        let (kept, _) = stored(&db);
+        // (At nine tenths the fault may come after the last batch was committed.)
+        assert!(
+            kept.len() < clean.0.len() || share == 9,
+            "{limit} KiB: the fault came mid-run"
+        );
+        assert_eq!(kept[..], clean.0[..kept.len()], "{limit} KiB");
+
+        let out = with_file_limit(1 << 30, &db, &ingest);
+        assert_eq!(
+            code(&out),
+            0,
+            "{limit} KiB, the run after: {}",
+            stderr(&out)
+        );
+        assert_sound(&db, &format!("{limit} KiB, the run after"));
+        assert!(
+            stored(&db) == clean,
+            "{limit} KiB: the run after equals a clean run"
+        );
+    }
+}
+
+#[test]
+fn prune_and_notify_on_a_full_disk_change_nothing_and_the_rerun_does_all_once() {
+    let day = yesterday();
+    let d = day.to_string();
+    let env = Env::new(&threshold_log(day));
+    let sink = Sink::start(&[]);
+    env.configure(sink.port, "");
+    let (log, _) = generated_log(env.path(), 20_000);
+    let out = env.run(&["ingest", "--year", "2026", log.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let before = stored(&env.db());
+    let clean = env.path().join("clean.db");
+    std::fs::copy(env.db(), &clean).unwrap();
+
+    // notify: the claim cannot be written, so nothing is mailed.
+    let config = env.config();
+    let notify = ["--config", config.to_str().unwrap(), "notify", "--day", &d];
+    let out = with_file_limit(8, &env.db(), &notify);
+    assert_disk_full_message(&out, "notify");
+    assert!(sink.received().is_empty(), "nothing mailed without a claim");
+    assert_sound(&env.db(), "after notify on a full disk");
+    let out = env.run(&["notify", "--day", &d]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).ends_with(&format!("{d}: 2 warned, 0 already warned, 0 failed\n")));
+    let out = env.run(&["notify", "--day", &d]);
+    assert!(stdout(&out).ends_with(&format!("{d}: 0 warned, 2 already warned, 0 failed\n")));
+    assert_eq!(sink.received().len(), 2, "each warning mailed once");
+
+    // prune (the generated log is of 2026-01: most of it goes): rolled back whole.
+    let prune = ["prune", "--keep-days", "300"];
+    let out = with_file_limit(8, &env.db(), &prune);
+    assert_disk_full_message(&out, "prune");
+    assert_sound(&env.db(), "after prune on a full disk");
+    assert!(stored(&env.db()) == before, "nothing lost or changed");
+    let out = env.run(&prune);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = Command::new(smtplog_bin())
+        .arg("--db")
+        .arg(&clean)
+        .args(["--tz", "UTC"])
+        .args(prune)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stored(&env.db()) == stored(&clean),
+        "the rerun equals a clean prune"
+    );
+    assert_sound(&env.db(), "after the prune that had room");
 }

@@ -94,6 +94,22 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// True when SQLite could not write the file (a full disk or file-size limit,
+    /// another I/O error): the transaction was rolled back, so the file holds what was
+    /// committed before, and a run after space is freed goes on from there.
+    pub fn is_write_failure(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure
+                )
+        )
+    }
+}
+
 /// A shorthand for store results.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
