@@ -7,11 +7,12 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use smtplog_core::store::Store;
 
-use crate::ingest::{generated_log, smtplog_bin, stored};
+use crate::ingest::{KILL_BATCH_LINES, generated_log, ingest_cli, smtplog_bin, stored};
 use crate::mail::{Env, Sink, code, relay_log, stderr, stdout, threshold_log, yesterday};
 
 /// Every command that opens the database, with its arguments (`D` stands for the day of
@@ -536,4 +537,259 @@ fn prune_and_notify_on_a_full_disk_change_nothing_and_the_rerun_does_all_once() 
         "the rerun equals a clean prune"
     );
     assert_sound(&env.db(), "after the prune that had room");
+}
+
+/// Waits until `ready` holds, failing with `what` after a minute.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "waited a minute for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_second_ingest_is_refused_while_one_runs_others_work_beside_it_and_a_kill_leaves_no_lock() {
+    use std::io::Write;
+    let day = yesterday();
+    let d = day.to_string();
+    let env = Env::new(&threshold_log(day));
+    let sink = Sink::start(&[]);
+    env.configure(sink.port, "");
+    let (log, _) = generated_log(env.path(), 30_000);
+    let bytes = std::fs::read(&log).unwrap();
+    let clean = env.path().join("clean.db");
+    std::fs::copy(env.db(), &clean).unwrap();
+    let status = ingest_cli(&clean, &log, Stdio::null()).wait().unwrap();
+    assert!(status.success());
+    let sources_before = Store::open_read_only(&env.db())
+        .unwrap()
+        .sources()
+        .unwrap()
+        .len();
+
+    // An ingest from a pipe fed two batches and a half and kept open: it holds the lock,
+    // has committed, and waits for more.
+    let mut first = ingest_cli(&env.db(), Path::new("-"), Stdio::piped());
+    let mut pipe = first.stdin.take().unwrap();
+    let fed: Vec<u8> = bytes[..bytes.len() / 2].to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = pipe.write_all(&fed);
+        pipe
+    });
+    wait_until("the first batches to be committed", || {
+        Store::open_read_only(&env.db()).is_ok_and(|s| {
+            s.sources().is_ok_and(|v| {
+                v.len() > sources_before && v[sources_before].lines >= 2 * KILL_BATCH_LINES as u64
+            })
+        })
+    });
+    let during = stored(&env.db());
+
+    // A second ingest: exit 1, saying why, writing nothing.
+    let out = Command::new(smtplog_bin())
+        .arg("--db")
+        .arg(env.db())
+        .args(["--tz", "UTC", "ingest", "--year", "2026"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("another ingest into") && stderr(&out).contains("is running"),
+        "{}",
+        stderr(&out)
+    );
+    // Readers and the other writers work beside it.
+    for args in [
+        vec![
+            "query",
+            "--email",
+            "sum250@cs.nthu.edu.tw",
+            "--begin",
+            &d,
+            "--end",
+            &d,
+        ],
+        vec![
+            "stats",
+            "--email",
+            "sum250@cs.nthu.edu.tw",
+            "--begin",
+            &d,
+            "--end",
+            &d,
+        ],
+        vec!["trace", "000000A001"],
+        vec!["notify", "--day", &d, "--dry-run"],
+        vec!["notify", "--day", &d],
+        vec!["prune", "--keep-days", "3650"],
+        vec!["check"],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(code(&out), 0, "{args:?} beside an ingest: {}", stderr(&out));
+    }
+    assert_eq!(sink.received().len(), 2);
+    assert!(first.try_wait().unwrap().is_none(), "the ingest still runs");
+    assert!(stored(&env.db()) == during, "the others changed no record");
+
+    // Killed, it leaves no lock: the next ingest goes on from its last batch.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    drop(feeder.join().unwrap());
+    let status = ingest_cli(&env.db(), &log, Stdio::null()).wait().unwrap();
+    assert!(status.success(), "an ingest after the killed one");
+    assert!(stored(&env.db()) == stored(&clean), "equals a clean run");
+    assert_sound(&env.db(), "after the killed ingest's successor");
+}
+
+#[test]
+fn notify_run_twice_at_the_same_instant_mails_each_warning_once() {
+    let day = yesterday();
+    let d = day.to_string();
+    let env = Env::new(&threshold_log(day));
+    // Each delivery held a second, so the two runs overlap.
+    let sink = Sink::spawn(&[], false, &["--stall", "after-data", "--stall-secs", "1"]);
+    env.configure(sink.port, "");
+    let start = || {
+        Command::new(smtplog_bin())
+            .arg("--config")
+            .arg(env.config())
+            .args(["notify", "--day", &d])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert_eq!(code(&a), 0, "{}", stderr(&a));
+    assert_eq!(code(&b), 0, "{}", stderr(&b));
+    let mails = sink.received();
+    let mut to: Vec<&str> = mails.iter().map(|m| m.rcpt_tos()[0]).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        ["bounce10@nthu.edu.tw", "sum250@cs.nthu.edu.tw"],
+        "each once"
+    );
+    let warned = |o: &Output| {
+        stdout(o)
+            .lines()
+            .filter(|l| l.starts_with("warned "))
+            .count()
+    };
+    assert_eq!(warned(&a) + warned(&b), 2, "{}\n{}", stdout(&a), stdout(&b));
+}
+
+/// Moves every claim of a warning back by two hours: what the passing of the claim
+/// timeout (an hour) does to a claim left by a killed run.
+fn age_claims(db: &Path) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let n = c
+        .execute(
+            "UPDATE warnings SET claimed_ms = claimed_ms - 7200000 WHERE state = 'sending'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(n, 1, "one claim left");
+}
+
+/// Starts `notify` for `day` against a sink that stalls at `stall`, kills it (SIGKILL)
+/// once the sink holds its first warning, and returns the address being warned and
+/// whether the sink had the message.
+fn notify_killed_at(env: &Env, d: &str, stall: &str) -> (String, bool) {
+    let sink = Sink::spawn(&[], false, &["--stall", stall, "--stall-secs", "600"]);
+    env.configure(sink.port, "");
+    let mut child: Child = Command::new(smtplog_bin())
+        .arg("--config")
+        .arg(env.config())
+        .args(["notify", "--day", d])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the sink to hold the first warning", || {
+        sink.log().contains("stalling")
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let received = sink.received();
+    let store = Store::open_read_only(&env.db()).unwrap();
+    let claimed: Vec<String> = ["bounce10@nthu.edu.tw", "sum250@cs.nthu.edu.tw"]
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                store.warning_state(e, yesterday()).unwrap(),
+                Some(smtplog_core::store::WarningState::Sending(_))
+            )
+        })
+        .map(str::to_string)
+        .collect();
+    assert_eq!(claimed.len(), 1, "the killed run left one claim");
+    assert!(store.sent_warnings(yesterday()).unwrap().is_empty());
+    (claimed[0].clone(), !received.is_empty())
+}
+
+#[test]
+fn notify_killed_between_claim_and_send_mails_that_warning_once_after_the_claim_timeout() {
+    let day = yesterday();
+    let d = day.to_string();
+    let env = Env::new(&threshold_log(day));
+    let (claimed, delivered) = notify_killed_at(&env, &d, "rcpt");
+    assert!(!delivered, "killed before the message was sent");
+    assert_sound(&env.db(), "after notify was killed");
+
+    // Within the claim timeout: the claimed warning is left alone, the other is mailed.
+    let sink = Sink::start(&[]);
+    env.configure(sink.port, "");
+    let out = env.run(&["notify", "--day", &d]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("being sent      {claimed}")),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(sink.received().len(), 1);
+    assert_ne!(sink.received()[0].rcpt_tos(), [claimed.as_str()]);
+
+    // After it: taken over and mailed, once.
+    age_claims(&env.db());
+    let out = env.run(&["notify", "--day", &d]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).ends_with(&format!("{d}: 1 warned, 1 already warned, 0 failed\n")));
+    let out = env.run(&["notify", "--day", &d]);
+    assert!(stdout(&out).ends_with(&format!("{d}: 0 warned, 2 already warned, 0 failed\n")));
+    let mails = sink.received();
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[1].rcpt_tos(), [claimed.as_str()]);
+}
+
+#[test]
+fn notify_killed_between_send_and_mark_mails_that_warning_again_only_after_the_claim_timeout() {
+    let day = yesterday();
+    let d = day.to_string();
+    let env = Env::new(&threshold_log(day));
+    let (claimed, delivered) = notify_killed_at(&env, &d, "after-data");
+    assert!(
+        delivered,
+        "the relay had the message when the run was killed"
+    );
+    assert_sound(&env.db(), "after notify was killed");
+
+    let sink = Sink::start(&[]);
+    env.configure(sink.port, "");
+    // Within the claim timeout (an hour): not mailed again.
+    let out = env.run(&["notify", "--day", &d]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("being sent      {claimed}")));
+    assert_eq!(sink.received().len(), 1, "only the other warning");
+    // After it, the store cannot tell this from a run killed before sending: the
+    // warning is mailed a second time (docs/reliability.md, "Exactly once").
+    age_claims(&env.db());
+    let out = env.run(&["notify", "--day", &d]);
+    assert!(stdout(&out).ends_with(&format!("{d}: 1 warned, 1 already warned, 0 failed\n")));
+    let mails = sink.received();
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[1].rcpt_tos(), [claimed.as_str()]);
 }

@@ -10,8 +10,8 @@ accepts every message and writes it into --dir as
 
 and appends one line per event to DIR/sink.log. RCPT TO an address given with --refuse
 is answered 550 (the message then goes nowhere, and nothing is written for it).
---stall data holds every DATA for --stall-secs before reading it (nothing is written:
-a client killed then has delivered nothing); --stall after-data writes the message and
+--stall rcpt holds every RCPT TO for --stall-secs before answering it (no message can
+have come yet: a client killed then has delivered nothing); --stall after-data writes the message and
 then holds the reply for --stall-secs (a client killed then has delivered a message it
 never saw accepted). Either logs "stalling" when it starts holding.
 The port is written to --port-file (then the server is ready). Stops on SIGTERM/SIGINT
@@ -55,6 +55,9 @@ class Sink:
             f.write(f"{stamp} {line}\n")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.stall == "rcpt":
+            self.log(f"stalling RCPT TO:<{address}> for {self.stall_secs} s")
+            await asyncio.sleep(self.stall_secs)
         if address.lower() in self.refuse:
             self.log(f"refused RCPT TO:<{address}> with 550")
             return "550 5.1.1 <%s>: refused by the test sink" % address
@@ -62,9 +65,6 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.stall == "data":
-            self.log(f"stalling before DATA for {self.stall_secs} s")
-            await asyncio.sleep(self.stall_secs)
         self.count += 1
         n = self.count
         raw = envelope.original_content or envelope.content
@@ -141,7 +141,7 @@ async def main():
         action="store_true",
         help="accept connections but never answer (to test client timeouts)",
     )
-    ap.add_argument("--stall", choices=["data", "after-data"])
+    ap.add_argument("--stall", choices=["rcpt", "after-data"])
     ap.add_argument("--stall-secs", type=float, default=600.0)
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
