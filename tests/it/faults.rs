@@ -793,3 +793,56 @@ fn notify_killed_between_send_and_mark_mails_that_warning_again_only_after_the_c
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[1].rcpt_tos(), [claimed.as_str()]);
 }
+
+#[test]
+fn prune_killed_at_any_moment_leaves_a_sound_file_and_the_rerun_equals_a_clean_prune() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = generated_log(dir.path(), 30_000);
+    let base = dir.path().join("base.db");
+    assert!(
+        ingest_cli(&base, &log, Stdio::null())
+            .wait()
+            .unwrap()
+            .success()
+    );
+    let before = stored(&base);
+    // The generated log covers 2026-03-01 to 03-03: keep from 03-02 on, so rows across
+    // the cut are repacked and rows before it deleted.
+    let today = chrono::Utc::now().date_naive();
+    let keep = (today - chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()).num_days() + 1;
+    let keep = keep.to_string();
+    let prune = |db: &Path| {
+        Command::new(smtplog_bin())
+            .arg("--db")
+            .arg(db)
+            .args(["--tz", "UTC", "prune", "--keep-days", &keep])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let clean = dir.path().join("clean.db");
+    std::fs::copy(&base, &clean).unwrap();
+    assert!(prune(&clean).wait().unwrap().success());
+    let pruned = stored(&clean);
+    assert!(!pruned.0.is_empty() && pruned.0.len() < before.0.len());
+
+    for ms in [0u64, 2, 5, 10, 20, 30, 50, 80, 120, 200] {
+        let db = dir.path().join(format!("killed{ms}.db"));
+        remove_db(&db);
+        std::fs::copy(&base, &db).unwrap();
+        let mut child = prune(&db);
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+        assert_sound(&db, &format!("prune killed after {ms} ms"));
+        // All of the records' prune or none of it.
+        let now = stored(&db);
+        assert!(
+            now.0 == before.0 || now.0 == pruned.0,
+            "killed after {ms} ms: half a prune"
+        );
+        assert!(prune(&db).wait().unwrap().success());
+        assert!(stored(&db) == pruned, "killed after {ms} ms: the rerun");
+    }
+}
