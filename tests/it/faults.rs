@@ -846,3 +846,95 @@ fn prune_killed_at_any_moment_leaves_a_sound_file_and_the_rerun_equals_a_clean_p
         assert!(stored(&db) == pruned, "killed after {ms} ms: the rerun");
     }
 }
+
+/// A file of schema version 3 (records one per row, before they were packed) holding
+/// 50,000 messages of two records each, to be upgraded by `smtplog migrate`.
+fn version_3_file(db: &Path) {
+    Store::create_at_version(db, 3).unwrap();
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(
+        "BEGIN;
+         WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 1000)
+         INSERT INTO addresses (id, address) SELECT v, 's' || v || '@example.edu' FROM n;
+         WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 50000)
+         INSERT INTO messages (id, smtp_relay, instance, queue_id, sender, owner, sender_ip,
+                               sasl_user, message_id, orphan, first_ms)
+         SELECT v, 'relay1', 'postfix', printf('%010X', v), 's' || (v % 1000 + 1) || '@example.edu',
+                v % 1000 + 1, '192.0.2.1', NULL, '<m' || v || '@example.edu>', 0,
+                1772359200000 + v * 1000 FROM n;
+         WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 100000)
+         INSERT INTO records (id, time_ms, message, owner, sasl_owner, status, recipient,
+                              orig_recipient, dsn, relay, delay, response)
+         SELECT v, 1772359200000 + ((v + 1) / 2) * 1000 + v % 2, (v + 1) / 2,
+                ((v + 1) / 2) % 1000 + 1, NULL, v % 3, 'r' || v || '@example.org', NULL,
+                '2.0.0', 'mx.example.org[192.0.2.1]:25', 0.5, '250 2.0.0 Ok' FROM n;
+         INSERT INTO record_spans
+            SELECT min(id), max(id), min(time_ms), max(time_ms) FROM records GROUP BY id >> 14;
+         COMMIT;",
+    )
+    .unwrap();
+}
+
+/// The schema version of `db` and SQLite's integrity check of it.
+fn version_and_integrity(db: &Path) -> (i64, String) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let v = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let ok = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    (v, ok)
+}
+
+#[test]
+fn migrate_killed_at_any_moment_leaves_one_version_or_the_next_and_the_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("v3.db");
+    version_3_file(&base);
+    let migrate = |db: &Path| {
+        Command::new(smtplog_bin())
+            .arg("--db")
+            .arg(db)
+            .arg("migrate")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let clean = dir.path().join("clean.db");
+    std::fs::copy(&base, &clean).unwrap();
+    assert!(migrate(&clean).wait().unwrap().success());
+    let upgraded = stored(&clean);
+    assert_eq!(upgraded.0.len(), 100_000);
+    assert_sound(&clean, "a clean upgrade");
+
+    let mut versions = Vec::new();
+    for ms in [0u64, 20, 100, 250, 500, 1000] {
+        let db = dir.path().join(format!("killed{ms}.db"));
+        remove_db(&db);
+        std::fs::copy(&base, &db).unwrap();
+        let mut child = migrate(&db);
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let (version, integrity) = version_and_integrity(&db);
+        assert_eq!(integrity, "ok", "killed after {ms} ms");
+        assert!(
+            (3..=5).contains(&version),
+            "killed after {ms} ms: version {version}"
+        );
+        versions.push(version);
+        assert!(
+            migrate(&db).wait().unwrap().success(),
+            "killed after {ms} ms: rerun"
+        );
+        assert_sound(&db, &format!("killed after {ms} ms, migrated again"));
+        assert!(
+            stored(&db) == upgraded,
+            "killed after {ms} ms: the rerun equals a clean upgrade"
+        );
+    }
+    // Kills came before the upgrade was done at least once (else nothing was tested).
+    assert!(versions.iter().any(|v| *v < 5), "{versions:?}");
+}

@@ -277,6 +277,16 @@ impl Store {
         Ok((found, store.schema_version()?))
     }
 
+    /// Makes (or brings) the file at `path` to schema `version` only, as an older
+    /// smtplog left it: for tests of `migrate` on files of earlier versions.
+    #[doc(hidden)]
+    pub fn create_at_version(path: &Path, version: i64) -> Result<()> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "page_size", 16384)?;
+        let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        schema::migrate_to(&mut conn, version)
+    }
+
     /// A store in memory (for tests and one-off use).
     pub fn open_in_memory() -> Result<Store> {
         Store::setup(Connection::open_in_memory()?)
