@@ -281,3 +281,139 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Record, Status};
+
+    fn record(time: &str, queue_id: &str, sender: &str) -> Record {
+        Record {
+            time: time.parse().unwrap(),
+            smtp_relay: "relay1".into(),
+            instance: "postfix".into(),
+            queue_id: queue_id.into(),
+            sender: Some(sender.into()),
+            sender_ip: None,
+            sasl_user: None,
+            recipient: Some("to@example.org".into()),
+            orig_recipient: None,
+            status: Status::Sent,
+            dsn: Some("2.0.0".into()),
+            relay: None,
+            delay: Some(0.5),
+            response: Some("250 ok".into()),
+            message_id: None,
+            orphan: false,
+        }
+    }
+
+    fn store() -> Store {
+        let mut s = Store::open_in_memory().unwrap();
+        s.append(vec![
+            record("2024-03-01T10:00:00Z", "AAA1", "a@x.edu"),
+            record("2024-03-01T10:00:05Z", "AAA1", "a@x.edu"),
+            record("2024-03-02T10:00:00Z", "BBB2", "b@x.edu"),
+        ])
+        .unwrap();
+        s
+    }
+
+    /// The parts and texts of the problems after `sql` changed a sound store.
+    fn problems_after(sql: &str) -> Vec<(&'static str, String)> {
+        let s = store();
+        assert!(s.check().is_sound(), "{:?}", s.check());
+        s.conn.execute_batch(sql).unwrap();
+        s.check()
+            .problems
+            .into_iter()
+            .map(|p| (p.part, p.what))
+            .collect()
+    }
+
+    #[test]
+    fn a_sound_store_is_sound_and_counted() {
+        let r = store().check();
+        assert!(r.is_sound(), "{r:?}");
+        assert_eq!((r.rows, r.records, r.schema), (2, 3, schema::VERSION));
+    }
+
+    #[test]
+    fn each_kind_of_problem_is_named() {
+        let one = |sql: &str, part: &str, says: &str| {
+            let p = problems_after(sql);
+            assert!(
+                p.iter().any(|(pt, w)| *pt == part && w.contains(says)),
+                "{sql}: {p:?}"
+            );
+        };
+        one(
+            "UPDATE messages SET records = x'0102' WHERE id = 1",
+            "records",
+            "message row 1: damaged records: truncated",
+        );
+        one(
+            "UPDATE messages SET count = 7 WHERE id = 1",
+            "records",
+            "message row 1: holds 2 records, its count says 7",
+        );
+        one(
+            "UPDATE messages SET first_ms = first_ms - 1 WHERE id = 2",
+            "records",
+            "message row 2: records logged from",
+        );
+        one(
+            "UPDATE meta SET value = '2' WHERE key = 'next_record'",
+            "meta",
+            "record ID 3 is stored, but the next to be given is 2",
+        );
+        one(
+            "DELETE FROM record_spans",
+            "spans",
+            "message row 1 lies in no time span",
+        );
+        one(
+            "INSERT INTO sources (head, offset, lines, name) VALUES (x'41', 3, 9, 'mail.log')",
+            "sources",
+            "(mail.log): 9 lines read in only 3 bytes",
+        );
+        one(
+            "INSERT INTO sources (head, offset, lines, name) VALUES (x'', 0, 0, 'x')",
+            "sources",
+            "its identity is empty",
+        );
+        one(
+            "INSERT INTO pending (key, state) VALUES ('nonsense', '{}')",
+            "pending",
+            "corrupt saved state for nonsense",
+        );
+        one(
+            "INSERT INTO warnings (email, day, state, claimed_ms, sent_ms, sum, bounced)
+             VALUES ('a@x.edu', '2024-03-01', 'sending', 1, 5, 1, 0)",
+            "warnings",
+            "the warning of a@x.edu about 2024-03-01 is sending",
+        );
+        one(
+            "PRAGMA user_version = 4",
+            "meta",
+            "schema version 4 is not this smtplog's",
+        );
+    }
+
+    #[test]
+    fn problems_past_the_listed_ones_are_counted() {
+        let s = store();
+        let rows: String = (0..30)
+            .map(|i| {
+                format!(
+                    "INSERT INTO sources (head, offset, lines, name) VALUES (x'', 0, 0, 's{i}');"
+                )
+            })
+            .collect();
+        s.conn.execute_batch(&rows).unwrap();
+        let r = s.check();
+        assert_eq!(r.problems.len(), MAX_LISTED);
+        assert_eq!(r.unlisted, 30 - MAX_LISTED as u64);
+        assert!(!r.is_sound());
+    }
+}
