@@ -463,6 +463,27 @@ fn cleanup_actions() {
         "Jan  1 00:00:00 mail postfix/cleanup[1]: 831C2C2E0D: reject: body Quality Replica watches!!! from example.com[192.168.0.1]; from=<user@example.com> to=<recip@sample.net> proto=SMTP helo=<example.com>: 5.7.1 Spam: Watches",
         "reject | queue_id=831C2C2E0D | action=reject | stage=body Quality Replica watches!!! | client_name=example.com | client_addr=192.168.0.1 | reply=5.7.1 Spam: Watches | from=user@example.com | to=recip@sample.net | proto=SMTP | helo=example.com",
     );
+    // Found by fuzzing (parse_one_line): `proto=` ends at the reply's `: ` even when no
+    // blank follows its value (a second `from=` used to be read as a field replacing the
+    // first, and the entry printed as a line that did not parse back).
+    check(
+        "Oct 22 02:13:46 conch postfix/cleanup[26897]: 2E8541019A: reject: header Subject: Cheap pills from pc[192.0.2.50]; from=<jack@example.edu> to=<le\u{fffd}@remote.example> proto=ES2B3C4D5E6]: from=<0076]: 65lo=<pc>: 5.7.1 message content rejected",
+        "reject | queue_id=2E8541019A | action=reject | stage=header Subject: Cheap pills | client_name=pc | client_addr=192.0.2.50 | reply=from=<0076]: 65lo=<pc>: 5.7.1 message content rejected | from=jack@example.edu | to=le\u{fffd}@remote.example | proto=ES2B3C4D5E6]",
+    );
+    // Postfix writes each field once: a line with one twice is not its line.
+    check(
+        "Jan  1 00:00:00 mail postfix/cleanup[1]: 2E8541019A: reject: header Subject: x from local; from=<a@example.edu> from=<b@example.edu>: 5.7.1 rejected",
+        "unrecognized",
+    );
+    check(
+        "Jan  1 00:00:00 mail postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: 554 5.7.1 no; from=<a@example.edu> to=<b@example.org> to=<c@example.org> proto=ESMTP helo=<x>",
+        "unrecognized",
+    );
+    // A value that ends in `:` just before the reply's `: `.
+    check(
+        "Jan  1 00:00:00 mail postfix/cleanup[1]: 2E8541019A: reject: header Subject: x from local; from=<a@example.edu> proto=ES]:: 5.7.1 rejected",
+        "reject | queue_id=2E8541019A | action=reject | stage=header Subject: x | reply=5.7.1 rejected | from=a@example.edu | proto=ES]:",
+    );
     check(
         "Jan  1 00:00:00 mail postfix/cleanup[1]: 26B6AC2DB5: reject: body xx Subject: Cheapest Viagra and Cialis you can find! from local; from=<root@localhost>: 5.7.1 Spam: Drugs",
         "reject | queue_id=26B6AC2DB5 | action=reject | stage=body xx Subject: Cheapest Viagra and Cialis you can find! | reply=5.7.1 Spam: Drugs | from=root@localhost",

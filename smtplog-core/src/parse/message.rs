@@ -637,19 +637,26 @@ fn tail_fields<'a>(
             address(v, is_end)?
         } else {
             let mut end = find_str(v, sep).unwrap_or(v.len());
-            if cleanup && let Some(c) = find_str(&v[..end], ": ") {
+            // The reply's `: ` may begin with the value's last character (`proto=X:: R`
+            // is proto `X:` and reply `R`): look one byte past the separator's start.
+            let upto = (end + 1).min(v.len());
+            if cleanup && let Some(c) = find_str(&v[..upto], ": ") {
                 end = c;
             }
             (&v[..end], &v[end..])
         };
-        match *key {
-            "from=" => a.from = Some(value),
-            "to=" => a.to = Some(value),
-            "proto=" => a.proto = Some(value),
-            "helo=" => a.helo = Some(value),
-            "sasl_method=" => a.sasl_method = Some(value),
-            "sasl_username=" => a.sasl_username = Some(value),
-            _ => a.sasl_sender = Some(value),
+        let field = match *key {
+            "from=" => &mut a.from,
+            "to=" => &mut a.to,
+            "proto=" => &mut a.proto,
+            "helo=" => &mut a.helo,
+            "sasl_method=" => &mut a.sasl_method,
+            "sasl_username=" => &mut a.sasl_username,
+            _ => &mut a.sasl_sender,
+        };
+        // Postfix writes each field once: a second one is not its line.
+        if field.replace(value).is_some() {
+            return None;
         }
         match rest.strip_prefix(sep) {
             Some(r) if TAIL_KEYS.iter().any(|k| r.starts_with(k)) => s = r,
