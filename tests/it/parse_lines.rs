@@ -1791,3 +1791,28 @@ fn a_reply_ending_in_a_semicolon_keeps_it() {
         "reject | queue_id=NOQUEUE | action=reject | stage=RCPT | client_name=jurann.biz | client_addr=77.95.228.43 | reply=554 5.7.1 Service unavailable;",
     );
 }
+
+/// Found by fuzzing (parse_one_line): rsyslog's `message repeated 1 times: [ TEXT ]` whose
+/// text ends in a blank printed as a bare line whose blank was then trimmed, so it did not
+/// parse back to itself. Blanks before the `]` now go as they go at a line's end.
+#[test]
+fn a_repeated_message_s_blanks_before_the_bracket_go_as_at_a_line_s_end() {
+    for n in [1, 3] {
+        let line = format!(
+            "Sep 30 17:02:03 zimbraserver postfix/amavisd/smtpd\u{fffd}17226]: message repeated {n} times: [ \u{fffd}6CE4E1E1E71:  socket: wanted attribute: ]"
+        );
+        let Parsed::Entry(entry) = parse_line(&line) else {
+            panic!("{line}");
+        };
+        assert_eq!(entry.repeat, n);
+        let shown = entry.to_string();
+        assert!(
+            shown.ends_with("wanted attribute:") || shown.ends_with("wanted attribute:]"),
+            "{shown}"
+        );
+        match parse_line(&shown) {
+            Parsed::Entry(again) => assert_eq!(again, entry, "display: {shown}"),
+            other => panic!("display {shown:?} parsed to {other:?}"),
+        }
+    }
+}

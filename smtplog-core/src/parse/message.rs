@@ -27,7 +27,10 @@ pub(crate) fn unrepeat(text: &str) -> (&str, u32) {
     if n == 0 {
         return (text, 1);
     }
-    (inner.strip_prefix(' ').unwrap_or(inner), n)
+    // Blanks before the `]` go, as they go at the end of a line: a text shown once is
+    // written without the brackets, at the line's end, where they would be trimmed.
+    let inner = inner.strip_prefix(' ').unwrap_or(inner);
+    (inner.trim_end_matches([' ', '\t', '\r']), n)
 }
 
 /// The event of a Postfix message, or `None` for a shape this parser does not know.
