@@ -1816,3 +1816,26 @@ fn a_repeated_message_s_blanks_before_the_bracket_go_as_at_a_line_s_end() {
         }
     }
 }
+
+/// Found by fuzzing (parse_one_line): an smtpd `client=` line whose fields repeat or come
+/// out of Postfix's order printed, in that order, as a line whose last value lost its
+/// trailing blank. Postfix writes them once each, in order; any other line is not its.
+#[test]
+fn a_client_line_s_fields_come_once_each_in_postfix_s_order() {
+    let ok = "Nov 28 20:48:05 relay1 postfix/submission/smtpd[31812]: 4jc9792sKyz1T1CY: client=pc17.dept.example.edu[127.0.0.5], sasl_method=PLAIN, sasl_username=bob, sasl_sender=x";
+    assert!(matches!(parse_line(ok), Parsed::Entry(_)), "{ok}");
+    for tail in [
+        ", sasl_method=PLAIN, sasl_method=LOGIN",
+        ", sasl_username=bob , sasl_method=PLAIN",
+        ", sasl_method=PLAIN, sasl_sender=x, , sasl_username=b",
+    ] {
+        let line = format!(
+            "Nov 28 20:48:05 relay1 postfix/submission/smtpd[31812]: 4jc9792sKyz1T1CY: client=pc17.dept.example.edu[127.0.0.5]{tail}"
+        );
+        assert!(
+            matches!(parse_line(&line), Parsed::Unrecognized { .. }),
+            "{line}: {:?}",
+            parse_line(&line)
+        );
+    }
+}

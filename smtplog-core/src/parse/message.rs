@@ -359,9 +359,15 @@ fn client_line<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Event<'a>> {
     let (client, mut r) = client(&rest["client=".len()..])?;
     let (mut sasl_method, mut sasl_username, mut sasl_sender) = (None, None, None);
     let (mut orig_queue_id, mut orig_client) = (None, None);
+    // Postfix writes the fields once each, in the order of CLIENT_KEYS.
+    let mut next_key = 0;
     while !r.is_empty() {
         r = r.strip_prefix(", ")?;
-        let key = CLIENT_KEYS.iter().find(|k| r.starts_with(*k))?;
+        let at = CLIENT_KEYS[next_key..]
+            .iter()
+            .position(|k| r.starts_with(*k))?;
+        let key = &CLIENT_KEYS[next_key + at];
+        next_key += at + 1;
         let value_start = &r[key.len()..];
         // A value runs to the next `, key=` (user names may hold commas).
         let end = next_client_key(value_start).unwrap_or(value_start.len());
