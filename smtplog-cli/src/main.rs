@@ -7,6 +7,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod anomalies_cmd;
 mod audit_cmd;
+mod check_cmd;
 mod completions_cmd;
 mod config_cmd;
 mod database;
@@ -85,6 +86,9 @@ enum Command {
     /// Upgrade the database to this smtplog's schema (the commands that only read refuse
     /// an older one).
     Migrate,
+    /// Check the database: SQLite's integrity, every row's packed records, inputs, saved
+    /// state (exit 2 when anything is wrong).
+    Check(check_cmd::CheckArgs),
     /// Check a configuration file and print the effective configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -111,7 +115,12 @@ fn said_once(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let text = cause.to_string();
-        if text.is_empty() || out.contains(&text) {
+        // SQLite's own error repeats its message after its code ("Error code 26: ...").
+        let repeated = text
+            .strip_prefix("Error code ")
+            .and_then(|t| t.split_once(": "))
+            .is_some_and(|(_, said)| out.contains(said));
+        if text.is_empty() || out.contains(&text) || repeated {
             continue;
         }
         if !out.is_empty() {
@@ -150,6 +159,18 @@ impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Self {
         Failure::Error(e.into())
     }
+}
+
+/// True when the database file could not be written (a full disk): see
+/// `StoreError::is_write_failure`.
+fn is_write_failure(e: &anyhow::Error) -> bool {
+    use smtplog_core::ingest::IngestError;
+    use smtplog_core::store::StoreError;
+    e.chain().any(|c| {
+        c.downcast_ref::<StoreError>()
+            .is_some_and(StoreError::is_write_failure)
+            || matches!(c.downcast_ref::<IngestError>(), Some(IngestError::Store(s)) if s.is_write_failure())
+    })
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -200,7 +221,13 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Error(e)) => {
-            let _ = writeln!(io::stderr(), "smtplog: error: {}", said_once(&e));
+            let hint = if is_write_failure(&e) {
+                " (is the disk full? what was stored before is kept: free some space \
+                 and run again, it goes on from there)"
+            } else {
+                ""
+            };
+            let _ = writeln!(io::stderr(), "smtplog: error: {}{hint}", said_once(&e));
             ExitCode::from(2)
         }
     }
@@ -221,6 +248,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Audit(args) => audit_cmd::run(cli, args),
         Command::Serve(args) => serve_cmd::run(cli, args),
         Command::Migrate => migrate_cmd::run(cli),
+        Command::Check(args) => check_cmd::run(cli, args),
         Command::Config(cmd) => config_cmd::run(cli, cmd),
         Command::Completions(args) => completions_cmd::run(args),
         Command::Man(args) => man_cmd::run(args),

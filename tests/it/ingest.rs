@@ -71,7 +71,7 @@ fn ingesting_the_same_bytes_twice_adds_nothing() {
     assert_eq!(rows(&store), once);
 }
 
-fn generated_log(dir: &Path, lines: usize) -> (PathBuf, generator::Truth) {
+pub(crate) fn generated_log(dir: &Path, lines: usize) -> (PathBuf, generator::Truth) {
     let path = dir.join("generated.log");
     let file = std::fs::File::create(&path).unwrap();
     let cfg = GenConfig {
@@ -86,7 +86,7 @@ fn generated_log(dir: &Path, lines: usize) -> (PathBuf, generator::Truth) {
 }
 
 /// Lines per batch of the killed ingests (and of their clean run).
-const KILL_BATCH_LINES: usize = 5_000;
+pub(crate) const KILL_BATCH_LINES: usize = 5_000;
 
 /// How far past the end of the batch it should commit last a killed ingest's input goes:
 /// more than the ingest reads before it parses (one block of 256 KiB,
@@ -95,7 +95,7 @@ const KILL_BATCH_LINES: usize = 5_000;
 const FED_PAST_BATCH: usize = 512 * 1024;
 
 /// `smtplog ingest` of `input` (a file, or `-` for a pipe on standard input) into `db`.
-fn ingest_cli(db: &Path, input: &Path, stdin: Stdio) -> std::process::Child {
+pub(crate) fn ingest_cli(db: &Path, input: &Path, stdin: Stdio) -> std::process::Child {
     Command::new(smtplog_bin())
         .arg("--db")
         .arg(db)
@@ -111,7 +111,7 @@ fn ingest_cli(db: &Path, input: &Path, stdin: Stdio) -> std::process::Child {
 
 /// Everything stored that a run must reproduce: every record with its ID and all its
 /// fields, and the number of unfinished messages kept for the next run.
-fn stored(db: &Path) -> (Vec<StoredRecord>, u64) {
+pub(crate) fn stored(db: &Path) -> (Vec<StoredRecord>, u64) {
     let store = Store::open(db).unwrap();
     (store.all_records().unwrap(), store.count_pending().unwrap())
 }

@@ -61,7 +61,7 @@ impl Sink {
         Sink::spawn(&[], false, &[mode, &cert, &key])
     }
 
-    fn spawn(refuse: &[&str], hang: bool, extra: &[&str]) -> Sink {
+    pub(crate) fn spawn(refuse: &[&str], hang: bool, extra: &[&str]) -> Sink {
         let dir = tempfile::tempdir().expect("temp dir");
         let port_file = dir.path().join("port");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("support/smtp_sink.py");
@@ -149,7 +149,7 @@ impl Sink {
     }
 
     /// The sink's log lines.
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.mail_dir().join("sink.log")).unwrap_or_default()
     }
 }
@@ -333,28 +333,33 @@ fn lf(bytes: &[u8]) -> String {
 }
 
 /// A database, a configuration and the `smtplog` binary.
-struct Env {
+pub(crate) struct Env {
     dir: TempDir,
 }
 
 impl Env {
-    fn new(log: &str) -> Env {
+    pub(crate) fn new(log: &str) -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut store = Store::open(&dir.path().join("smtplog.db")).expect("store");
         ingest_into(&mut store, &[log], 2024);
         Env { dir }
     }
 
-    fn db(&self) -> PathBuf {
+    /// The folder holding the database and the configuration.
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub(crate) fn db(&self) -> PathBuf {
         self.dir.path().join("smtplog.db")
     }
 
-    fn config(&self) -> PathBuf {
+    pub(crate) fn config(&self) -> PathBuf {
         self.dir.path().join("smtplog.toml")
     }
 
     /// Writes the configuration: the relay at `port`, `extra` lines added to `[mail]`.
-    fn configure(&self, port: u16, mail_extra: &str) {
+    pub(crate) fn configure(&self, port: u16, mail_extra: &str) {
         let text = format!(
             r#"db = "smtplog.db"
 timezone = "UTC"
@@ -378,7 +383,7 @@ allowed_domains = ["nthu.edu.tw"]
         std::fs::write(self.config(), text).expect("write config");
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         Command::new(smtplog_bin())
             .arg("--config")
             .arg(self.config())
@@ -407,15 +412,15 @@ fn footer() -> Footer {
     }
 }
 
-fn code(out: &Output) -> i32 {
+pub(crate) fn code(out: &Output) -> i32 {
     out.status.code().expect("exit code")
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -425,7 +430,7 @@ fn show(what: &str, text: &str) {
     eprintln!("---- {what}\n{}", text.trim_end());
 }
 
-fn yesterday() -> NaiveDate {
+pub(crate) fn yesterday() -> NaiveDate {
     Utc::now()
         .date_naive()
         .checked_sub_days(Days::new(1))
@@ -434,7 +439,7 @@ fn yesterday() -> NaiveDate {
 
 /// A relay log of `day`: for each (sender, sent, bounced), one message to that many
 /// recipients, each a record. `hostile` is the response of every bounce.
-fn relay_log(day: NaiveDate, senders: &[(&str, usize, usize)], hostile: &str) -> String {
+pub(crate) fn relay_log(day: NaiveDate, senders: &[(&str, usize, usize)], hostile: &str) -> String {
     let mut log = String::new();
     for (i, (sender, sent, bounced)) in senders.iter().enumerate() {
         let qid = format!("{:010X}", 0xA000 + i);
@@ -480,7 +485,7 @@ fn relay_log(day: NaiveDate, senders: &[(&str, usize, usize)], hostile: &str) ->
 }
 
 /// A response that tries to start header lines of its own (CR survives in a log line).
-const HOSTILE: &str = "host mx.example.org[192.0.2.1] said: 550 5.1.1 no such user\rBcc: evil@example.org\rSubject: pwned <script>alert(1)</script> (in reply to RCPT TO command)";
+pub(crate) const HOSTILE: &str = "host mx.example.org[192.0.2.1] said: 550 5.1.1 no such user\rBcc: evil@example.org\rSubject: pwned <script>alert(1)</script> (in reply to RCPT TO command)";
 
 #[test]
 fn an_inline_report_reaches_its_owner_only_with_the_renderers_text_and_html() {
@@ -765,7 +770,7 @@ fn a_report_goes_through_starttls_and_implicit_tls_to_a_relay_with_a_private_ca(
 
 /// The thresholds' edges: 249 records and 9 bounces get nothing; 250 and 10 get a
 /// warning; an address outside the allowed domains gets nothing however much it sent.
-fn threshold_log(day: NaiveDate) -> String {
+pub(crate) fn threshold_log(day: NaiveDate) -> String {
     relay_log(
         day,
         &[

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod corpus;
 mod correlate;
+mod faults;
 mod filters;
 mod ingest;
 mod mail;

@@ -463,6 +463,27 @@ fn cleanup_actions() {
         "Jan  1 00:00:00 mail postfix/cleanup[1]: 831C2C2E0D: reject: body Quality Replica watches!!! from example.com[192.168.0.1]; from=<user@example.com> to=<recip@sample.net> proto=SMTP helo=<example.com>: 5.7.1 Spam: Watches",
         "reject | queue_id=831C2C2E0D | action=reject | stage=body Quality Replica watches!!! | client_name=example.com | client_addr=192.168.0.1 | reply=5.7.1 Spam: Watches | from=user@example.com | to=recip@sample.net | proto=SMTP | helo=example.com",
     );
+    // Found by fuzzing (parse_one_line): `proto=` ends at the reply's `: ` even when no
+    // blank follows its value (a second `from=` used to be read as a field replacing the
+    // first, and the entry printed as a line that did not parse back).
+    check(
+        "Oct 22 02:13:46 conch postfix/cleanup[26897]: 2E8541019A: reject: header Subject: Cheap pills from pc[192.0.2.50]; from=<jack@example.edu> to=<le\u{fffd}@remote.example> proto=ES2B3C4D5E6]: from=<0076]: 65lo=<pc>: 5.7.1 message content rejected",
+        "reject | queue_id=2E8541019A | action=reject | stage=header Subject: Cheap pills | client_name=pc | client_addr=192.0.2.50 | reply=from=<0076]: 65lo=<pc>: 5.7.1 message content rejected | from=jack@example.edu | to=le\u{fffd}@remote.example | proto=ES2B3C4D5E6]",
+    );
+    // Postfix writes each field once: a line with one twice is not its line.
+    check(
+        "Jan  1 00:00:00 mail postfix/cleanup[1]: 2E8541019A: reject: header Subject: x from local; from=<a@example.edu> from=<b@example.edu>: 5.7.1 rejected",
+        "unrecognized",
+    );
+    check(
+        "Jan  1 00:00:00 mail postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: 554 5.7.1 no; from=<a@example.edu> to=<b@example.org> to=<c@example.org> proto=ESMTP helo=<x>",
+        "unrecognized",
+    );
+    // A value that ends in `:` just before the reply's `: `.
+    check(
+        "Jan  1 00:00:00 mail postfix/cleanup[1]: 2E8541019A: reject: header Subject: x from local; from=<a@example.edu> proto=ES]:: 5.7.1 rejected",
+        "reject | queue_id=2E8541019A | action=reject | stage=header Subject: x | reply=5.7.1 rejected | from=a@example.edu | proto=ES]:",
+    );
     check(
         "Jan  1 00:00:00 mail postfix/cleanup[1]: 26B6AC2DB5: reject: body xx Subject: Cheapest Viagra and Cialis you can find! from local; from=<root@localhost>: 5.7.1 Spam: Drugs",
         "reject | queue_id=26B6AC2DB5 | action=reject | stage=body xx Subject: Cheapest Viagra and Cialis you can find! | reply=5.7.1 Spam: Drugs | from=root@localhost",
@@ -1769,4 +1790,52 @@ fn a_reply_ending_in_a_semicolon_keeps_it() {
         "2021-02-28T11:58:36.591Z relay postfix/smtpd[3]: NOQUEUE: reject: RCPT from jurann.biz[77.95.228.43]: 554 5.7.1 Service unavailable;;",
         "reject | queue_id=NOQUEUE | action=reject | stage=RCPT | client_name=jurann.biz | client_addr=77.95.228.43 | reply=554 5.7.1 Service unavailable;",
     );
+}
+
+/// Found by fuzzing (parse_one_line): rsyslog's `message repeated 1 times: [ TEXT ]` whose
+/// text ends in a blank printed as a bare line whose blank was then trimmed, so it did not
+/// parse back to itself. Blanks before the `]` now go as they go at a line's end.
+#[test]
+fn a_repeated_message_s_blanks_before_the_bracket_go_as_at_a_line_s_end() {
+    for n in [1, 3] {
+        let line = format!(
+            "Sep 30 17:02:03 zimbraserver postfix/amavisd/smtpd\u{fffd}17226]: message repeated {n} times: [ \u{fffd}6CE4E1E1E71:  socket: wanted attribute: ]"
+        );
+        let Parsed::Entry(entry) = parse_line(&line) else {
+            panic!("{line}");
+        };
+        assert_eq!(entry.repeat, n);
+        let shown = entry.to_string();
+        assert!(
+            shown.ends_with("wanted attribute:") || shown.ends_with("wanted attribute:]"),
+            "{shown}"
+        );
+        match parse_line(&shown) {
+            Parsed::Entry(again) => assert_eq!(again, entry, "display: {shown}"),
+            other => panic!("display {shown:?} parsed to {other:?}"),
+        }
+    }
+}
+
+/// Found by fuzzing (parse_one_line): an smtpd `client=` line whose fields repeat or come
+/// out of Postfix's order printed, in that order, as a line whose last value lost its
+/// trailing blank. Postfix writes them once each, in order; any other line is not its.
+#[test]
+fn a_client_line_s_fields_come_once_each_in_postfix_s_order() {
+    let ok = "Nov 28 20:48:05 relay1 postfix/submission/smtpd[31812]: 4jc9792sKyz1T1CY: client=pc17.dept.example.edu[127.0.0.5], sasl_method=PLAIN, sasl_username=bob, sasl_sender=x";
+    assert!(matches!(parse_line(ok), Parsed::Entry(_)), "{ok}");
+    for tail in [
+        ", sasl_method=PLAIN, sasl_method=LOGIN",
+        ", sasl_username=bob , sasl_method=PLAIN",
+        ", sasl_method=PLAIN, sasl_sender=x, , sasl_username=b",
+    ] {
+        let line = format!(
+            "Nov 28 20:48:05 relay1 postfix/submission/smtpd[31812]: 4jc9792sKyz1T1CY: client=pc17.dept.example.edu[127.0.0.5]{tail}"
+        );
+        assert!(
+            matches!(parse_line(&line), Parsed::Unrecognized { .. }),
+            "{line}: {:?}",
+            parse_line(&line)
+        );
+    }
 }

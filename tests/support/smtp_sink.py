@@ -10,6 +10,10 @@ accepts every message and writes it into --dir as
 
 and appends one line per event to DIR/sink.log. RCPT TO an address given with --refuse
 is answered 550 (the message then goes nowhere, and nothing is written for it).
+--stall rcpt holds every RCPT TO for --stall-secs before answering it (no message can
+have come yet: a client killed then has delivered nothing); --stall after-data writes the message and
+then holds the reply for --stall-secs (a client killed then has delivered a message it
+never saw accepted). Either logs "stalling" when it starts holding.
 The port is written to --port-file (then the server is ready). Stops on SIGTERM/SIGINT
 or when killed.
 
@@ -37,7 +41,9 @@ def decode(value):
 
 
 class Sink:
-    def __init__(self, directory, refuse):
+    def __init__(self, directory, refuse, stall=None, stall_secs=0.0):
+        self.stall = stall
+        self.stall_secs = stall_secs
         self.dir = directory
         self.refuse = {a.lower() for a in refuse}
         self.count = 0
@@ -49,6 +55,9 @@ class Sink:
             f.write(f"{stamp} {line}\n")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.stall == "rcpt":
+            self.log(f"stalling RCPT TO:<{address}> for {self.stall_secs} s")
+            await asyncio.sleep(self.stall_secs)
         if address.lower() in self.refuse:
             self.log(f"refused RCPT TO:<{address}> with 550")
             return "550 5.1.1 <%s>: refused by the test sink" % address
@@ -103,6 +112,9 @@ class Sink:
             f"{msg.get_content_type()} parts={[p['content_type'] for p in parts]} "
             f"attachments={attachments} bytes={len(raw)}"
         )
+        if self.stall == "after-data":
+            self.log(f"stalling after DATA of message {n} for {self.stall_secs} s")
+            await asyncio.sleep(self.stall_secs)
         return "250 2.0.0 Ok: queued as sink-%d" % n
 
 
@@ -129,9 +141,11 @@ async def main():
         action="store_true",
         help="accept connections but never answer (to test client timeouts)",
     )
+    ap.add_argument("--stall", choices=["rcpt", "after-data"])
+    ap.add_argument("--stall-secs", type=float, default=600.0)
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    sink = Sink(args.dir, args.refuse)
+    sink = Sink(args.dir, args.refuse, args.stall, args.stall_secs)
     loop = asyncio.get_running_loop()
     def context(pair):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

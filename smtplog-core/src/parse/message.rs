@@ -27,7 +27,10 @@ pub(crate) fn unrepeat(text: &str) -> (&str, u32) {
     if n == 0 {
         return (text, 1);
     }
-    (inner.strip_prefix(' ').unwrap_or(inner), n)
+    // Blanks before the `]` go, as they go at the end of a line: a text shown once is
+    // written without the brackets, at the line's end, where they would be trimmed.
+    let inner = inner.strip_prefix(' ').unwrap_or(inner);
+    (inner.trim_end_matches([' ', '\t', '\r']), n)
 }
 
 /// The event of a Postfix message, or `None` for a shape this parser does not know.
@@ -356,9 +359,15 @@ fn client_line<'a>(queue_id: QueueId<'a>, rest: &'a str) -> Option<Event<'a>> {
     let (client, mut r) = client(&rest["client=".len()..])?;
     let (mut sasl_method, mut sasl_username, mut sasl_sender) = (None, None, None);
     let (mut orig_queue_id, mut orig_client) = (None, None);
+    // Postfix writes the fields once each, in the order of CLIENT_KEYS.
+    let mut next_key = 0;
     while !r.is_empty() {
         r = r.strip_prefix(", ")?;
-        let key = CLIENT_KEYS.iter().find(|k| r.starts_with(*k))?;
+        let at = CLIENT_KEYS[next_key..]
+            .iter()
+            .position(|k| r.starts_with(*k))?;
+        let key = &CLIENT_KEYS[next_key + at];
+        next_key += at + 1;
         let value_start = &r[key.len()..];
         // A value runs to the next `, key=` (user names may hold commas).
         let end = next_client_key(value_start).unwrap_or(value_start.len());
@@ -637,19 +646,26 @@ fn tail_fields<'a>(
             address(v, is_end)?
         } else {
             let mut end = find_str(v, sep).unwrap_or(v.len());
-            if cleanup && let Some(c) = find_str(&v[..end], ": ") {
+            // The reply's `: ` may begin with the value's last character (`proto=X:: R`
+            // is proto `X:` and reply `R`): look one byte past the separator's start.
+            let upto = (end + 1).min(v.len());
+            if cleanup && let Some(c) = find_str(&v[..upto], ": ") {
                 end = c;
             }
             (&v[..end], &v[end..])
         };
-        match *key {
-            "from=" => a.from = Some(value),
-            "to=" => a.to = Some(value),
-            "proto=" => a.proto = Some(value),
-            "helo=" => a.helo = Some(value),
-            "sasl_method=" => a.sasl_method = Some(value),
-            "sasl_username=" => a.sasl_username = Some(value),
-            _ => a.sasl_sender = Some(value),
+        let field = match *key {
+            "from=" => &mut a.from,
+            "to=" => &mut a.to,
+            "proto=" => &mut a.proto,
+            "helo=" => &mut a.helo,
+            "sasl_method=" => &mut a.sasl_method,
+            "sasl_username=" => &mut a.sasl_username,
+            _ => &mut a.sasl_sender,
+        };
+        // Postfix writes each field once: a second one is not its line.
+        if field.replace(value).is_some() {
+            return None;
         }
         match rest.strip_prefix(sep) {
             Some(r) if TAIL_KEYS.iter().any(|k| r.starts_with(k)) => s = r,

@@ -5,6 +5,7 @@
 //! state changes and the new read position of its input commit together, so a run
 //! killed at any instant resumes from the last batch without loss or duplicates.
 
+mod check;
 mod features;
 mod pack;
 mod rows;
@@ -24,6 +25,7 @@ use crate::correlate::{Change, MessageKey, Relink, Retract, Saved};
 use crate::parse::QueueId;
 use crate::record::{Record, Status};
 
+pub use check::{CheckReport, MAX_LISTED, Problem};
 use pack::{Damaged, Entry, Unpacker};
 use rows::MAX_SPAN_MS;
 pub(crate) use rows::{PackedRecords, RowBuilder};
@@ -67,7 +69,9 @@ pub enum StoreError {
     #[error("the database writer stopped")]
     WriterStopped,
     /// The packed records of a message row could not be read back.
-    #[error("damaged records in message row {row}: {reason}")]
+    #[error(
+        "damaged records in message row {row}: {reason} (`smtplog check` lists every damaged row)"
+    )]
     Damaged {
         /// The row ID.
         row: i64,
@@ -90,6 +94,22 @@ pub enum StoreError {
         /// What went wrong.
         reason: String,
     },
+}
+
+impl StoreError {
+    /// True when SQLite could not write the file (a full disk or file-size limit,
+    /// another I/O error): the transaction was rolled back, so the file holds what was
+    /// committed before, and a run after space is freed goes on from there.
+    pub fn is_write_failure(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure
+                )
+        )
+    }
 }
 
 /// A shorthand for store results.
@@ -257,6 +277,16 @@ impl Store {
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let store = Store::setup(conn)?;
         Ok((found, store.schema_version()?))
+    }
+
+    /// Makes (or brings) the file at `path` to schema `version` only, as an older
+    /// smtplog left it: for tests of `migrate` on files of earlier versions.
+    #[doc(hidden)]
+    pub fn create_at_version(path: &Path, version: i64) -> Result<()> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "page_size", 16384)?;
+        let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        schema::migrate_to(&mut conn, version)
     }
 
     /// A store in memory (for tests and one-off use).
@@ -651,6 +681,18 @@ impl Store {
             })
             .optional()?)
     }
+}
+
+/// Reads a packed records blob (a message row's `records` column) back without storing
+/// anything: how many records it holds, or what is damaged. Never panics, whatever the
+/// bytes (`smtplog check` reads every row with it; the fuzzer feeds it any bytes).
+pub fn unpack_count(blob: &[u8]) -> std::result::Result<usize, &'static str> {
+    let mut n = 0;
+    for e in Unpacker::new(blob) {
+        e.map_err(|d| d.0)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// A row of the `pending` table read back.
