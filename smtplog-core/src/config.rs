@@ -19,7 +19,7 @@
 //! | `[smtp] host, port, tls, username, password, timeout_secs, hello_name, ca_file` | `localhost`, 25/587/465 by `tls`, `none`, none, none, 30, the host's name, none (public roots only; relative to the file) |
 //! | `[mail] from` | required to send |
 //! | `[mail] from_name, reply_to, lang, zip_threshold_bytes` | none, none (no `Reply-To`), `zh_TW`, 524288 |
-//! | `[mail] subject_zh_TW, subject_en, warning_subject_zh_TW, warning_subject_en` | see [`DEFAULT_SUBJECT_EN`] and its siblings |
+//! | `[mail] subject_zh_TW, subject_en, warning_subject_zh_TW, warning_subject_en, anomaly_subject_zh_TW, anomaly_subject_en` | see [`DEFAULT_SUBJECT_EN`] and its siblings |
 //! | `[mail] service_name, contact_url, query_url, help_url` | the footer's; none |
 //! | `[policy] allowed_domains, max_range_days, retention_days, notify_sum, notify_bounced, notify_anomalies` | `[]` (nobody), 31, 31, 250, 10, true |
 //! | `[anomalies] min_score, min_baseline_days, shared_client_senders, new_client_recipients, recent_client_days, new_domain_recipients, new_domain_percent, failure_count, failure_percent, failure_margin_percent, volume_factor, volume_min, sasl_failures, sasl_failure_ips, odd_hour_recipients` | see [`crate::anomaly::Thresholds`] and `docs/anomalies.md` |
@@ -71,6 +71,12 @@ pub const DEFAULT_WARNING_SUBJECT_ZH_TW: &str =
 /// The default subject of an automatic warning in `en`.
 pub const DEFAULT_WARNING_SUBJECT_EN: &str =
     "[Automatic warning] Your sending on {day}: Sum {sum}, Bounced {bounced}";
+/// The default subject of a warning about signs of a stolen account, in `zh_TW`.
+pub const DEFAULT_ANOMALY_SUBJECT_ZH_TW: &str =
+    "【自動通知 Automatic warning】{day} 帳號異常使用提醒 Unusual use of your account";
+/// The default subject of a warning about signs of a stolen account, in `en`.
+pub const DEFAULT_ANOMALY_SUBJECT_EN: &str =
+    "[Automatic warning] Unusual use of your account on {day}";
 /// The placeholders a subject may use.
 pub const SUBJECT_PLACEHOLDERS: [&str; 6] = ["email", "begin", "end", "day", "sum", "bounced"];
 /// The default size (bytes of the text report) from which a report is zipped.
@@ -221,6 +227,8 @@ pub struct Subjects {
     pub report: String,
     /// The subject of an automatic warning.
     pub warning: String,
+    /// The subject of an automatic warning about signs of a stolen account.
+    pub anomaly: String,
 }
 
 /// `[mail]`: what the mailed reports look like.
@@ -256,10 +264,12 @@ impl MailConfig {
             subjects_zh_tw: Subjects {
                 report: DEFAULT_SUBJECT_ZH_TW.into(),
                 warning: DEFAULT_WARNING_SUBJECT_ZH_TW.into(),
+                anomaly: DEFAULT_ANOMALY_SUBJECT_ZH_TW.into(),
             },
             subjects_en: Subjects {
                 report: DEFAULT_SUBJECT_EN.into(),
                 warning: DEFAULT_WARNING_SUBJECT_EN.into(),
+                anomaly: DEFAULT_ANOMALY_SUBJECT_EN.into(),
             },
             footer: Footer::default(),
         }
@@ -448,6 +458,13 @@ struct RawMail {
     warning_subject_zh_tw: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     warning_subject_en: Option<String>,
+    #[serde(
+        rename = "anomaly_subject_zh_TW",
+        skip_serializing_if = "Option::is_none"
+    )]
+    anomaly_subject_zh_tw: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    anomaly_subject_en: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     service_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -725,6 +742,8 @@ impl Config {
             subject_en: Some(m.subjects_en.report.clone()),
             warning_subject_zh_tw: Some(m.subjects_zh_tw.warning.clone()),
             warning_subject_en: Some(m.subjects_en.warning.clone()),
+            anomaly_subject_zh_tw: Some(m.subjects_zh_tw.anomaly.clone()),
+            anomaly_subject_en: Some(m.subjects_en.anomaly.clone()),
             service_name: m.footer.service_name.clone(),
             contact_url: m.footer.contact_url.clone(),
             query_url: m.footer.query_url.clone(),
@@ -900,6 +919,12 @@ fn mail(m: RawMail) -> Result<MailConfig, ConfigError> {
     }
     if let Some(s) = m.warning_subject_en {
         out.subjects_en.warning = subject("mail.warning_subject_en", &s)?;
+    }
+    if let Some(s) = m.anomaly_subject_zh_tw {
+        out.subjects_zh_tw.anomaly = subject("mail.anomaly_subject_zh_TW", &s)?;
+    }
+    if let Some(s) = m.anomaly_subject_en {
+        out.subjects_en.anomaly = subject("mail.anomaly_subject_en", &s)?;
     }
     out.footer = Footer {
         service_name: m

@@ -344,10 +344,17 @@ fn warn(
         .anomaly
         .as_ref()
         .map(|f| mail::anomaly_preface(f, day, config.lang, &config.footer));
+    // A sender with signs of a stolen account is told so first; the threshold warning's
+    // words ("reached a threshold") fit only a warning of thresholds alone.
+    let kind = if preface.is_some() {
+        Kind::AnomalyWarning
+    } else {
+        Kind::Warning
+    };
     let outgoing = mail::compose_with_preface(
         &report,
         &offender.email,
-        Kind::Warning,
+        kind,
         config,
         ctx,
         preface.as_deref(),

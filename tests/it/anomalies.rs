@@ -396,12 +396,21 @@ fn anomaly_warnings_are_mailed_once_across_both_rules_and_both_modes() {
         report.contains("查詢來源(Client IP)：127.0.0.1"),
         "{report}"
     );
+    // Its subject and report speak of the account, not of a threshold it did not reach.
+    assert_eq!(
+        thief.one("Subject"),
+        format!(
+            "【自動通知 Automatic warning】{today} 帳號異常使用提醒 Unusual use of your account"
+        )
+    );
+    assert!(!report.contains("提醒門檻"), "{report}");
     // The threshold warning has no preface: the report alone, as before.
     let busy = mails
         .iter()
         .find(|m| m.rcpt_tos() == vec!["busy@nthu.edu.tw"])
         .unwrap();
     assert_eq!(busy.content_type(), "multipart/alternative");
+    assert!(busy.one("Subject").contains("寄信紀錄提醒"));
 
     // Yesterday's day run, in English: spammed@'s warning.
     env.configure(sink.port, "en");
@@ -414,7 +423,10 @@ fn anomaly_warnings_are_mailed_once_across_both_rules_and_both_modes() {
     let mails = sink.wait_for(4, Duration::from_secs(10), String::new);
     let spammed = &mails[3];
     assert_eq!(spammed.rcpt_tos(), vec!["spammed@nthu.edu.tw"]);
-    assert!(spammed.one("Subject").starts_with("[Automatic warning]"));
+    assert_eq!(
+        spammed.one("Subject"),
+        format!("[Automatic warning] Unusual use of your account on {y}")
+    );
     let preface = String::from_utf8(spammed.parts()[0].2.clone())
         .unwrap()
         .replace("\r\n", "\n");
@@ -430,6 +442,7 @@ fn anomaly_warnings_are_mailed_once_across_both_rules_and_both_modes() {
     );
     let report = String::from_utf8(spammed.parts()[1].2.clone()).unwrap();
     assert!(report.contains("Client IP: 127.0.0.1"), "{report}");
+    assert!(!report.contains("reached a threshold"), "{report}");
 }
 
 #[allow(clippy::print_stderr)]

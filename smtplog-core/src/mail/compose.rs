@@ -25,6 +25,9 @@ pub enum Kind {
     Report,
     /// An automatic warning about one day (client IP `127.0.0.1`).
     Warning,
+    /// An automatic warning about one day whose sending showed signs of a stolen
+    /// account: the mail opens with what was unusual (a preface), then the day's report.
+    AnomalyWarning,
 }
 
 /// What the caller supplies because the core reads no clock and no host name.
@@ -77,6 +80,7 @@ pub fn subject(report: &Report, kind: Kind, config: &MailConfig) -> String {
     let template = match kind {
         Kind::Report => &subjects.report,
         Kind::Warning => &subjects.warning,
+        Kind::AnomalyWarning => &subjects.anomaly,
     };
     let begin = h.begin.format("%Y-%m-%d").to_string();
     template
