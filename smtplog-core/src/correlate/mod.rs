@@ -516,8 +516,13 @@ impl Correlator {
         // Most lines are about a known message: one lookup finds it. Only when room must
         // be made (rarely) is the key looked up first, to know whether it is new.
         let full = self.messages.len() >= self.limits.max_pending;
-        if (full || self.order_needs_compaction()) && !self.messages.contains_key(key) {
+        if full && !self.messages.contains_key(key) {
             self.make_room();
+        }
+        // Every line leaves an entry; one message's lines alone (millions of deliveries
+        // of a message that never leaves the queue) must not grow the queue either.
+        if self.order_needs_compaction() {
+            self.compact_order();
         }
         self.order.push_back((seq, *key));
         let m = match self.messages.entry(*key) {
@@ -554,8 +559,17 @@ impl Correlator {
         self.order.len() > 4 * (self.messages.len() + 1) + 1024
     }
 
+    /// Drops the order queue's stale entries (those of messages seen again since, or
+    /// gone). Run when they outnumber the live ones about four to one, so each line pays
+    /// for it a constant amount.
+    fn compact_order(&mut self) {
+        let messages = &self.messages;
+        self.order
+            .retain(|(seq, key)| messages.get(key).is_some_and(|m| m.seq == *seq));
+    }
+
     /// Makes room for one new message before it is added: forgets the least recently seen
-    /// past the limit, and drops stale entries from the order queue.
+    /// past the limit.
     fn make_room(&mut self) {
         while self.messages.len() >= self.limits.max_pending {
             let Some((seq, key)) = self.order.pop_front() else {
@@ -567,12 +581,6 @@ impl Correlator {
                 self.dirty.insert(key);
                 self.stats.evicted += 1;
             }
-        }
-        // Keep the order queue from growing without bound with stale entries.
-        if self.order_needs_compaction() {
-            let messages = &self.messages;
-            self.order
-                .retain(|(seq, key)| messages.get(key).is_some_and(|m| m.seq == *seq));
         }
     }
 
@@ -928,4 +936,51 @@ fn emit(stats: &mut CorrelateStats, record: RecordRef<'_>, out: &mut impl Sink) 
         stats.orphan_records += 1;
     }
     out.record(record);
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{FixedOffset, TimeZone};
+
+    use super::*;
+    use crate::parse::{Parsed, parse_line};
+
+    /// One message's deliveries, a million lines of them, keep the order queue (one
+    /// entry a line, stale ones dropped) as small as for one line: memory does not grow
+    /// with the lines of a message that never leaves the queue.
+    #[test]
+    fn one_message_seen_again_and_again_keeps_the_order_queue_small() {
+        let line = "Mar  1 10:00:00 relay1 postfix/smtp[2001]: 4QmX1a2B3c: to=<a@example.org>, \
+                    relay=mx.example.org[192.0.2.1]:25, delay=0.31, delays=0.1/0/0.1/0.11, \
+                    dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F8E7D)";
+        let Parsed::Entry(entry) = parse_line(line) else {
+            panic!("not an entry: {line}");
+        };
+        let at = FixedOffset::east_opt(0)
+            .unwrap()
+            .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
+            .unwrap();
+        /// Counts records, keeps nothing.
+        struct Count(u64);
+        impl Sink for Count {
+            fn record(&mut self, _: RecordRef<'_>) {
+                self.0 += 1;
+            }
+            fn relink(&mut self, _: Relink) {}
+            fn retract(&mut self, _: Retract) {}
+        }
+        let mut correlator = Correlator::new(Limits::default());
+        let mut sink = Count(0);
+        let mut longest = 0;
+        for _ in 0..1_000_000 {
+            correlator.feed(at, &entry, &mut sink);
+            longest = longest.max(correlator.order.len());
+        }
+        assert_eq!(sink.0, 1_000_000);
+        assert_eq!(correlator.messages.len(), 1);
+        assert!(
+            longest <= 4 * 2 + 1024 + 1,
+            "the order queue reached {longest}"
+        );
+    }
 }
