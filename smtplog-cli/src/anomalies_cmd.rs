@@ -38,10 +38,7 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 
 pub(crate) fn run(cli: &Cli, args: &AnomaliesArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
-    let lang = args
-        .lang
-        .or_else(|| cli.settings.mail.as_ref().map(|m| m.lang))
-        .unwrap_or_default();
+    let lang = args.lang.unwrap_or_else(|| cli.settings.warning_lang());
     let store = open_reading(&cli.db)?;
     let flags = anomaly::on_day(&store, args.day, tz, &cli.settings.policy.anomalies)?;
     let mut out = io::stdout().lock();

@@ -16,7 +16,7 @@
 use std::io::{self, Write};
 
 use anyhow::anyhow;
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use clap::Args;
 use smtplog_core::mail::{MailContext, SmtpDeliverer};
 use smtplog_core::notify::{self, Offender, Outcome, Rules, Standing};
@@ -62,14 +62,12 @@ pub(crate) fn run(cli: &Cli, args: &NotifyArgs) -> Result<(), Failure> {
     let tz = zone(cli.tz.as_deref(), None)?;
     let now = Utc::now();
     let today = now.with_timezone(&tz).date_naive();
-    let (day, rules) = if args.so_far {
-        (today, Rules::SoFar)
+    let rules = if args.so_far {
+        Rules::SoFar
     } else {
-        let day = args
-            .day
-            .unwrap_or_else(|| today.checked_sub_days(Days::new(1)).unwrap_or(today));
-        (day, Rules::Day)
+        Rules::Day
     };
+    let day = rules.day(args.day, today);
     notify::check_day(policy, day, today).map_err(|e| match e {
         Refusal::NoAllowedDomains => Failure::Refused(format!("{e}, so nobody can be warned")),
         e => Failure::Refused(e.to_string()),

@@ -628,6 +628,12 @@ fn host_name(key: &str, s: &str) -> Result<String, ConfigError> {
 }
 
 impl Config {
+    /// The language of automatic warnings, and of texts nobody chose a language for
+    /// (`smtplog anomalies` without `--lang`): `mail.lang`, else zh_TW.
+    pub fn warning_lang(&self) -> Lang {
+        self.mail.as_ref().map(|m| m.lang).unwrap_or_default()
+    }
+
     /// Reads and checks the file at `path`; a relative `db` is taken relative to the
     /// file's folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {

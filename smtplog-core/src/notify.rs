@@ -53,6 +53,19 @@ pub enum Rules {
     SoFar,
 }
 
+impl Rules {
+    /// The day a run by these rules checks when it is `today`: today for
+    /// [`Rules::SoFar`] (which takes no day: frontends refuse one), else `asked`, by
+    /// default yesterday.
+    pub fn day(self, asked: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
+        match (self, asked) {
+            (Rules::SoFar, _) => today,
+            (Rules::Day, Some(day)) => day,
+            (Rules::Day, None) => today.pred_opt().unwrap_or(today),
+        }
+    }
+}
+
 /// A sender whose day reached a threshold or looked like a stolen account.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Offender {
@@ -362,6 +375,23 @@ fn warn(
     .map_err(|e| e.to_string())?;
     deliver.deliver(&outgoing).map_err(|e| e.to_string())?;
     Ok(outgoing)
+}
+
+#[cfg(test)]
+mod rules_tests {
+    use super::*;
+
+    #[test]
+    fn a_finished_day_defaults_to_yesterday_and_so_far_is_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let asked = NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
+        assert_eq!(
+            Rules::Day.day(None, today),
+            NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()
+        );
+        assert_eq!(Rules::Day.day(Some(asked), today), asked);
+        assert_eq!(Rules::SoFar.day(None, today), today);
+    }
 }
 
 #[cfg(all(test, feature = "mail"))]

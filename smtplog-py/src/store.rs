@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -402,8 +402,7 @@ impl Store {
             None => self
                 .config
                 .as_ref()
-                .and_then(|c| c.mail.as_ref())
-                .map(|m| m.lang)
+                .map(CoreConfig::warning_lang)
                 .unwrap_or_default(),
         };
         let thresholds = self
@@ -542,21 +541,19 @@ impl Store {
         let zone = self.zone;
         let now = Utc::now();
         let today = now.with_timezone(&zone).date_naive();
-        let (day, rules): (NaiveDate, Rules) = match (day, so_far) {
-            (Some(_), true) => {
+        let rules = if so_far { Rules::SoFar } else { Rules::Day };
+        let asked = match day {
+            Some(_) if so_far => {
                 return Err(PyValueError::new_err(
                     "so_far: the warnings of today so far take no day",
                 ));
             }
-            (None, true) => (today, Rules::SoFar),
-            (Some(d), false) => (convert::date("day", d)?, Rules::Day),
-            (None, false) => (
-                today.checked_sub_days(Days::new(1)).unwrap_or(today),
-                Rules::Day,
-            ),
+            Some(d) => Some(convert::date("day", d)?),
+            None => None,
         };
+        let day = rules.day(asked, today);
         notify::check_day(policy, day, today).map_err(refused)?;
-        let lang = settings.mail.as_ref().map(|m| m.lang).unwrap_or_default();
+        let lang = settings.warning_lang();
         let out = PyList::empty(py);
         let item = |o: &notify::Offender, outcome: &str| -> PyResult<Bound<'py, PyDict>> {
             let d = PyDict::new(py);
