@@ -5,6 +5,16 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Asks Linux for ordinary 4 KiB pages only. The allocator would otherwise take
+/// transparent huge pages, and every first touch of one zeroes 2 MiB: on a virtual
+/// machine that was a third of the ingest thread's time (scripts/ingest-speed: 1.56M
+/// lines/s with huge pages, 1.82M without, and 20 MiB less peak memory). A refusal
+/// changes nothing but speed.
+fn small_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 mod anomalies_cmd;
 mod audit_cmd;
 mod check_cmd;
@@ -199,6 +209,7 @@ fn configure(cli: &mut Cli, db_from_default: bool) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
+    small_pages();
     let matches = Cli::command().get_matches();
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,

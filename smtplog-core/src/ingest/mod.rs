@@ -280,34 +280,38 @@ pub fn ingest(
         // Written records go back to this thread, which allocated them, to be freed:
         // freeing them on the writer's thread cost it a tenth of its time.
         let (back_tx, back) = mpsc::channel::<PackedRecords>();
-        let writer = scope.spawn(move || -> Result<u64, StoreError> {
-            let mut records = 0u64;
-            store.set_bulk(true)?;
-            let done = |b: Batch| {
-                // A closed channel means the stream ended: the records are freed here.
-                if let Some(p) = b.packed {
-                    let _ = back_tx.send(p);
-                }
-            };
-            loop {
-                let first = match rx.try_recv() {
-                    Ok(batch) => batch,
-                    Err(mpsc::TryRecvError::Disconnected) => break,
-                    // Waiting for the next batch: meanwhile, copy what is committed into
-                    // the database file, so little is left to copy at the end.
-                    Err(mpsc::TryRecvError::Empty) => {
-                        store.checkpoint()?;
-                        match rx.recv() {
-                            Ok(batch) => batch,
-                            Err(_) => break,
-                        }
+        let writer = spawn(
+            scope,
+            "smtplog-write",
+            move || -> Result<u64, StoreError> {
+                let mut records = 0u64;
+                store.set_bulk(true)?;
+                let done = |b: Batch| {
+                    // A closed channel means the stream ended: the records are freed here.
+                    if let Some(p) = b.packed {
+                        let _ = back_tx.send(p);
                     }
                 };
-                records += store.commit_group(first, GROUP_MAX, || rx.try_recv().ok(), done)?;
-            }
-            store.set_bulk(false)?;
-            Ok(records)
-        });
+                loop {
+                    let first = match rx.try_recv() {
+                        Ok(batch) => batch,
+                        Err(mpsc::TryRecvError::Disconnected) => break,
+                        // Waiting for the next batch: meanwhile, copy what is committed into
+                        // the database file, so little is left to copy at the end.
+                        Err(mpsc::TryRecvError::Empty) => {
+                            store.checkpoint()?;
+                            match rx.recv() {
+                                Ok(batch) => batch,
+                                Err(_) => break,
+                            }
+                        }
+                    };
+                    records += store.commit_group(first, GROUP_MAX, || rx.try_recv().ok(), done)?;
+                }
+                store.set_bulk(false)?;
+                Ok(records)
+            },
+        );
         let to_writer = ToWriter {
             batches: &tx,
             written: &back,
@@ -343,6 +347,18 @@ pub fn ingest(
     summary.correlate = correlator.stats().clone();
     summary.pending = correlator.pending() as u64;
     Ok(summary)
+}
+
+/// Starts a scoped thread named `name` (as profilers and `top -H` show it).
+fn spawn<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> std::thread::ScopedJoinHandle<'scope, T> {
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn_scoped(scope, f)
+        .unwrap_or_else(|e| panic!("cannot start the {name} thread: {e}"))
 }
 
 /// Reads up to [`HEAD_LEN`] bytes from the start of `reader`.
@@ -499,7 +515,7 @@ fn stream(
     let (taken, ahead) = std::thread::scope(|scope| {
         let (blocks_tx, blocks) = mpsc::sync_channel::<ahead::Block>(ahead::AHEAD);
         let (spent, spent_rx) = mpsc::channel::<ahead::Block>();
-        let ahead = scope.spawn(move || {
+        let ahead = spawn(scope, "smtplog-parse", move || {
             ahead::read_ahead(
                 &mut content,
                 ahead::BLOCK_BYTES,
