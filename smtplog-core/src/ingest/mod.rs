@@ -614,7 +614,7 @@ impl Reading<'_, '_> {
         let mut full = std::mem::take(&mut self.batch);
         // Free what the writer has committed, here where it was allocated.
         while self.to_writer.written.try_recv().is_ok() {}
-        let room = RowBuilder::with_capacity(self.rows.next_id(), self.rows.rows());
+        let room = self.rows.successor();
         full.packed = Some(std::mem::replace(self.rows, room).finish());
         full.changes = self.correlator.take_changes();
         let (y, m) = self.years.state();

@@ -64,31 +64,45 @@ const SAME_SHIFT: u32 = 3;
 #[derive(Debug)]
 pub(super) struct Packer {
     blob: Vec<u8>,
-    last_id: i64,
-    last_ms: i64,
-    /// Where in the blob the last text of each field was written.
-    last_text: [Option<(usize, usize)>; 5],
+    state: PackState,
 }
 
 impl Packer {
     /// An empty blob.
     pub(super) fn new() -> Packer {
-        Packer::with_capacity(0)
-    }
-
-    /// As [`Packer::new`], with room for `bytes`.
-    pub(super) fn with_capacity(bytes: usize) -> Packer {
         Packer {
-            blob: Vec::with_capacity(bytes),
-            last_id: 0,
-            last_ms: 0,
-            last_text: [None; 5],
+            blob: Vec::new(),
+            state: PackState::default(),
         }
     }
 
     /// Appends one entry.
     pub(super) fn push(&mut self, e: &Entry<'_>) {
-        let b = &mut self.blob;
+        self.state.push(&mut self.blob, e);
+    }
+
+    /// The blob.
+    pub(super) fn finish(self) -> Vec<u8> {
+        self.blob
+    }
+}
+
+/// What packing the next entry of one blob depends on: the last ID and time, and where
+/// the last text of each field was written. The entries themselves go to any buffer,
+/// which may hold other blobs' entries between them (ingest packs every row of a batch
+/// into one buffer, and lays each row's entries end to end afterwards).
+#[derive(Debug, Default, Clone)]
+pub(super) struct PackState {
+    last_id: i64,
+    last_ms: i64,
+    /// Where in the buffer the last text of each field was written.
+    last_text: [Option<(usize, usize)>; 5],
+}
+
+impl PackState {
+    /// Appends the bytes of entry `e` to `b` (the buffer every earlier entry of this
+    /// blob went to).
+    pub(super) fn push(&mut self, b: &mut Vec<u8>, e: &Entry<'_>) {
         put_varint(b, e.id.wrapping_sub(self.last_id) as u64);
         put_varint(b, zigzag(e.time_ms.wrapping_sub(self.last_ms)));
         self.last_id = e.id;
@@ -133,11 +147,6 @@ impl Packer {
             (None, Some(d)) => b.extend_from_slice(&d.to_le_bytes()),
             (None, None) => {}
         }
-    }
-
-    /// The blob.
-    pub(super) fn finish(self) -> Vec<u8> {
-        self.blob
     }
 }
 

@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use super::pack::{Entry, Packer};
+use super::pack::{Entry, PackState};
 use crate::record::{Record, RecordRef};
 
 /// The longest time between the first and last record of one message row. A query of
@@ -23,32 +23,38 @@ pub(super) const MAX_SPAN_MS: i64 = 24 * 3600 * 1000;
 /// several rows).
 pub(super) const MAX_RECORDS: usize = 1024;
 
-/// Records grouped into message rows and packed, with the record IDs they took.
+/// Records grouped into message rows and packed, with the record IDs they took. A
+/// batch's texts and blobs are two buffers, not a few allocations per row.
 #[derive(Debug, Default)]
 pub(crate) struct PackedRecords {
     pub(super) first_id: i64,
     pub(super) count: usize,
-    pub(super) rows: Vec<MessageRow>,
+    rows: Vec<Open>,
+    /// The rows' shared texts, one after the other.
+    texts: String,
+    /// The rows' blobs, one after the other, in the order of the rows.
+    blobs: Vec<u8>,
 }
 
-/// One message row: the fields its records share, and the records packed.
-#[derive(Debug)]
-pub(super) struct MessageRow {
-    pub(super) smtp_relay: String,
-    pub(super) instance: String,
-    pub(super) queue_id: String,
-    pub(super) sender: Option<String>,
+/// One message row: the fields its records share, and the records packed, borrowed
+/// from its batch.
+#[derive(Debug, PartialEq)]
+pub(super) struct MessageRow<'a> {
+    pub(super) smtp_relay: &'a str,
+    pub(super) instance: &'a str,
+    pub(super) queue_id: &'a str,
+    pub(super) sender: Option<&'a str>,
     /// The SASL login, lower-cased, when it is an address other than the sender (the
     /// row's second owner).
-    pub(super) sasl_login: Option<String>,
-    pub(super) sender_ip: Option<String>,
-    pub(super) sasl_user: Option<String>,
-    pub(super) message_id: Option<String>,
+    pub(super) sasl_login: Option<&'a str>,
+    pub(super) sender_ip: Option<&'a str>,
+    pub(super) sasl_user: Option<&'a str>,
+    pub(super) message_id: Option<&'a str>,
     pub(super) orphan: bool,
     pub(super) first_ms: i64,
     pub(super) last_ms: i64,
     pub(super) count: usize,
-    pub(super) blob: Vec<u8>,
+    pub(super) blob: &'a [u8],
 }
 
 impl PackedRecords {
@@ -78,47 +84,94 @@ impl PackedRecords {
     pub(crate) fn is_empty(&self) -> bool {
         self.count == 0
     }
+
+    /// The message rows, in order of their first record.
+    pub(super) fn rows(&self) -> impl Iterator<Item = MessageRow<'_>> {
+        self.rows.iter().map(|open| {
+            let text = |t: Text| &self.texts[t.start..t.end];
+            let f = &open.fields;
+            MessageRow {
+                smtp_relay: text(f.smtp_relay),
+                instance: text(f.instance),
+                queue_id: text(f.queue_id),
+                sender: f.sender.map(text),
+                sasl_login: f.sasl_login.map(text),
+                sender_ip: f.sender_ip.map(text),
+                sasl_user: f.sasl_user.map(text),
+                message_id: f.message_id.map(text),
+                orphan: f.orphan,
+                first_ms: open.first_ms,
+                last_ms: open.last_ms,
+                count: open.count,
+                blob: &self.blobs[open.blob.start..open.blob.end],
+            }
+        })
+    }
 }
 
-/// Packs records into message rows as they come: each record joins the open row of
-/// exactly its message, or opens one.
-#[derive(Debug, Default)]
-pub(crate) struct RowBuilder {
-    first_id: i64,
-    count: usize,
-    rows: Vec<Open>,
-    /// The last row opened per hash of queue ID and sender (cheap to hash; the sender
-    /// keeps refused NOQUEUE submissions apart); rows of one hash are chained.
-    last: FxHashMap<u64, usize>,
+/// A text of a batch: where it lies in the batch's buffer of texts (or of entries).
+#[derive(Debug, Clone, Copy, Default)]
+struct Text {
+    start: usize,
+    end: usize,
 }
 
-/// A row being filled.
+/// The fields the records of a row share, as texts of the batch.
+#[derive(Debug)]
+struct Fields {
+    smtp_relay: Text,
+    instance: Text,
+    queue_id: Text,
+    sender: Option<Text>,
+    sasl_login: Option<Text>,
+    sender_ip: Option<Text>,
+    sasl_user: Option<Text>,
+    message_id: Option<Text>,
+    orphan: bool,
+}
+
+/// A row being filled (and, once finished, a row of the batch).
 #[derive(Debug)]
 struct Open {
-    row: MessageRow,
-    packer: Packer,
+    fields: Fields,
+    first_ms: i64,
+    last_ms: i64,
+    count: usize,
+    /// How the next entry of this row is packed.
+    state: PackState,
+    /// The first and the last of this row's pieces in the batch's entry buffer.
+    pieces: (usize, usize),
+    /// The row's blob in the finished batch.
+    blob: Text,
     /// The row opened before this one with the same hash.
     previous: Option<usize>,
 }
 
+/// Consecutive entries of one row in the batch's entry buffer, and the row's next piece.
+#[derive(Debug)]
+struct Piece {
+    bytes: Text,
+    next: Option<usize>,
+}
+
 impl Open {
     /// Whether `r` is of this row's message.
-    fn holds(&self, r: &RecordRef<'_>) -> bool {
-        let m = &self.row;
-        m.queue_id == r.queue_id
-            && m.sender.as_deref() == r.sender
-            && m.smtp_relay == r.smtp_relay
-            && m.instance == r.instance
-            && m.sender_ip.as_deref() == r.sender_ip
-            && m.sasl_user.as_deref() == r.sasl_user
-            && m.message_id.as_deref() == r.message_id
-            && m.orphan == r.orphan
+    fn holds(&self, texts: &str, r: &RecordRef<'_>) -> bool {
+        let f = &self.fields;
+        let text = |t: Text| &texts[t.start..t.end];
+        text(f.queue_id) == r.queue_id
+            && f.sender.map(text) == r.sender
+            && text(f.smtp_relay) == r.smtp_relay
+            && text(f.instance) == r.instance
+            && f.sender_ip.map(text) == r.sender_ip
+            && f.sasl_user.map(text) == r.sasl_user
+            && f.message_id.map(text) == r.message_id
+            && f.orphan == r.orphan
     }
 
     /// Whether a record at `ms` may join without the row growing past its limits.
     fn takes(&self, ms: i64) -> bool {
-        let m = &self.row;
-        takes(m.count, m.first_ms, m.last_ms, ms)
+        takes(self.count, self.first_ms, self.last_ms, ms)
     }
 }
 
@@ -128,26 +181,54 @@ pub(super) fn takes(count: usize, first_ms: i64, last_ms: i64, ms: i64) -> bool 
     count < MAX_RECORDS && ms.max(last_ms).saturating_sub(ms.min(first_ms)) <= MAX_SPAN_MS
 }
 
+/// Packs records into message rows as they come: each record joins the open row of
+/// exactly its message, or opens one. Every record's entry is appended to one buffer
+/// (rows interleave there, each a chain of pieces); `finish` lays each row's entries end
+/// to end.
+#[derive(Debug, Default)]
+pub(crate) struct RowBuilder {
+    first_id: i64,
+    count: usize,
+    rows: Vec<Open>,
+    texts: String,
+    entries: Vec<u8>,
+    pieces: Vec<Piece>,
+    /// The last row opened per hash of queue ID and sender (cheap to hash; the sender
+    /// keeps refused NOQUEUE submissions apart); rows of one hash are chained.
+    last: FxHashMap<u64, usize>,
+}
+
+/// Appends `t` to `texts`; where it went.
+fn keep(texts: &mut String, t: &str) -> Text {
+    let start = texts.len();
+    texts.push_str(t);
+    Text {
+        start,
+        end: texts.len(),
+    }
+}
+
 impl RowBuilder {
     /// An empty batch whose records take the IDs from `first_id` on.
     pub(crate) fn new(first_id: i64) -> RowBuilder {
-        RowBuilder::with_capacity(first_id, 0)
-    }
-
-    /// As [`RowBuilder::new`], with room for `rows` message rows (a batch like the last
-    /// one grows without copying its rows).
-    pub(crate) fn with_capacity(first_id: i64, rows: usize) -> RowBuilder {
         RowBuilder {
             first_id,
-            count: 0,
-            rows: Vec::with_capacity(rows),
-            last: FxHashMap::with_capacity_and_hasher(rows, Default::default()),
+            ..RowBuilder::default()
         }
     }
 
-    /// How many message rows are open.
-    pub(crate) fn rows(&self) -> usize {
-        self.rows.len()
+    /// The builder of the next batch, which takes the IDs after this one's, with room
+    /// for as much as this one holds (a batch like the last one grows without copying).
+    pub(crate) fn successor(&self) -> RowBuilder {
+        RowBuilder {
+            first_id: self.next_id(),
+            count: 0,
+            rows: Vec::with_capacity(self.rows.len()),
+            texts: String::with_capacity(self.texts.len()),
+            entries: Vec::with_capacity(self.entries.len()),
+            pieces: Vec::with_capacity(self.pieces.len()),
+            last: FxHashMap::with_capacity_and_hasher(self.rows.len(), Default::default()),
+        }
     }
 
     /// Adds one record, which takes the next ID.
@@ -161,7 +242,7 @@ impl RowBuilder {
         let mut candidate = self.last.get(&hash).copied();
         while let Some(k) = candidate {
             let open = &self.rows[k];
-            if open.holds(r) && open.takes(ms) {
+            if open.holds(&self.texts, r) && open.takes(ms) {
                 break;
             }
             candidate = open.previous;
@@ -170,33 +251,72 @@ impl RowBuilder {
             Some(k) => k,
             None => {
                 let previous = self.last.insert(hash, self.rows.len());
-                self.rows.push(Open {
-                    row: MessageRow {
-                        smtp_relay: r.smtp_relay.to_string(),
-                        instance: r.instance.to_string(),
-                        queue_id: r.queue_id.to_string(),
-                        sender: r.sender.map(str::to_string),
-                        sasl_login: owner_of_login(r.sender, r.sasl_user),
-                        sender_ip: r.sender_ip.map(str::to_string),
-                        sasl_user: r.sasl_user.map(str::to_string),
-                        message_id: r.message_id.map(str::to_string),
-                        orphan: r.orphan,
-                        first_ms: ms,
-                        last_ms: ms,
-                        count: 0,
-                        blob: Vec::new(),
+                let t = &mut self.texts;
+                // The SASL owner, lower-cased in place (see `owner_of_login`).
+                let sasl_login = r.sasl_user.filter(|u| u.contains('@')).and_then(|u| {
+                    let login = keep(t, u);
+                    t[login.start..].make_ascii_lowercase();
+                    if r.sender == Some(&t[login.start..]) {
+                        t.truncate(login.start);
+                        None
+                    } else {
+                        Some(login)
+                    }
+                });
+                let fields = Fields {
+                    smtp_relay: keep(t, r.smtp_relay),
+                    instance: keep(t, r.instance),
+                    queue_id: keep(t, r.queue_id),
+                    sender: r.sender.map(|s| keep(t, s)),
+                    sasl_login,
+                    sender_ip: r.sender_ip.map(|s| keep(t, s)),
+                    sasl_user: r.sasl_user.map(|s| keep(t, s)),
+                    message_id: r.message_id.map(|s| keep(t, s)),
+                    orphan: r.orphan,
+                };
+                let piece = self.pieces.len();
+                self.pieces.push(Piece {
+                    bytes: Text {
+                        start: self.entries.len(),
+                        end: self.entries.len(),
                     },
-                    packer: Packer::with_capacity(256),
+                    next: None,
+                });
+                self.rows.push(Open {
+                    fields,
+                    first_ms: ms,
+                    last_ms: ms,
+                    count: 0,
+                    state: PackState::default(),
+                    pieces: (piece, piece),
+                    blob: Text::default(),
                     previous,
                 });
                 self.rows.len() - 1
             }
         };
         let open = &mut self.rows[k];
-        open.row.first_ms = open.row.first_ms.min(ms);
-        open.row.last_ms = open.row.last_ms.max(ms);
-        open.row.count += 1;
-        open.packer.push(&Entry::of(id, r));
+        open.first_ms = open.first_ms.min(ms);
+        open.last_ms = open.last_ms.max(ms);
+        open.count += 1;
+        let start = self.entries.len();
+        open.state.push(&mut self.entries, &Entry::of(id, r));
+        // The entry continues the row's last piece when nothing came between them.
+        let last = open.pieces.1;
+        if self.pieces[last].bytes.end == start {
+            self.pieces[last].bytes.end = self.entries.len();
+        } else {
+            let piece = self.pieces.len();
+            self.pieces.push(Piece {
+                bytes: Text {
+                    start,
+                    end: self.entries.len(),
+                },
+                next: None,
+            });
+            self.pieces[last].next = Some(piece);
+            open.pieces.1 = piece;
+        }
     }
 
     /// The ID the next record added takes.
@@ -204,19 +324,37 @@ impl RowBuilder {
         self.first_id + self.count as i64
     }
 
-    /// The rows, in order of their first record.
+    /// The rows, in order of their first record, each row's entries end to end.
     pub(crate) fn finish(self) -> PackedRecords {
+        let RowBuilder {
+            first_id,
+            count,
+            mut rows,
+            texts,
+            entries,
+            pieces,
+            last: _,
+        } = self;
+        let mut blobs = Vec::with_capacity(entries.len());
+        for open in &mut rows {
+            let start = blobs.len();
+            let mut piece = Some(open.pieces.0);
+            while let Some(p) = piece {
+                let Piece { bytes, next } = &pieces[p];
+                blobs.extend_from_slice(&entries[bytes.start..bytes.end]);
+                piece = *next;
+            }
+            open.blob = Text {
+                start,
+                end: blobs.len(),
+            };
+        }
         PackedRecords {
-            first_id: self.first_id,
-            count: self.count,
-            rows: self
-                .rows
-                .into_iter()
-                .map(|open| MessageRow {
-                    blob: open.packer.finish(),
-                    ..open.row
-                })
-                .collect(),
+            first_id,
+            count,
+            rows,
+            texts,
+            blobs,
         }
     }
 }
@@ -272,14 +410,13 @@ mod tests {
         let packed = PackedRecords::pack(&mut records, 10);
         assert!(records.is_empty());
         assert_eq!((packed.first_id, packed.len()), (10, 6));
-        let rows: Vec<(String, String, String, usize, i64)> = packed
-            .rows
-            .iter()
+        let rows: Vec<(&str, &str, &str, usize, i64)> = packed
+            .rows()
             .map(|r| {
                 (
-                    r.smtp_relay.clone(),
-                    r.queue_id.clone(),
-                    r.sender_ip.clone().unwrap(),
+                    r.smtp_relay,
+                    r.queue_id,
+                    r.sender_ip.unwrap(),
                     r.count,
                     r.last_ms - r.first_ms,
                 )
@@ -288,28 +425,65 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("relay1".into(), "AAA1".into(), "192.0.2.1".into(), 2, 4000),
-                ("relay2".into(), "AAA1".into(), "192.0.2.1".into(), 1, 0),
-                (
-                    "relay1".into(),
-                    "NOQUEUE".into(),
-                    "192.0.2.2".into(),
-                    2,
-                    3000
-                ),
-                ("relay1".into(), "NOQUEUE".into(), "192.0.2.3".into(), 1, 0),
+                ("relay1", "AAA1", "192.0.2.1", 2, 4000),
+                ("relay2", "AAA1", "192.0.2.1", 1, 0),
+                ("relay1", "NOQUEUE", "192.0.2.2", 2, 3000),
+                ("relay1", "NOQUEUE", "192.0.2.3", 1, 0),
             ]
         );
         // Each record keeps its arrival ID.
         let ids: Vec<Vec<i64>> = packed
-            .rows
-            .iter()
+            .rows()
             .map(|r| {
-                super::super::pack::Unpacker::new(&r.blob)
+                super::super::pack::Unpacker::new(r.blob)
                     .map(|e| e.unwrap().id)
                     .collect()
             })
             .collect();
         assert_eq!(ids, [vec![10, 14], vec![11], vec![12, 15], vec![13]]);
+    }
+
+    #[test]
+    fn interleaved_rows_read_back_whole_with_their_repeats_and_sasl_owner() {
+        let mut records = Vec::new();
+        for i in 0..6 {
+            let (qid, relay) = if i % 2 == 0 {
+                ("AAA1", "mx.a.example[192.0.2.7]:25")
+            } else {
+                ("BBB2", "mx.b.example[192.0.2.8]:25")
+            };
+            let mut r = record(i, "relay1", qid, "a@x.edu", "192.0.2.1");
+            r.relay = Some(relay.into());
+            r.response = Some(format!("250 2.0.0 Ok: queued as {qid}"));
+            r.sasl_user = Some(
+                if qid == "AAA1" {
+                    "A@X.EDU"
+                } else {
+                    "Other@X.edu"
+                }
+                .into(),
+            );
+            records.push(r);
+        }
+        let packed = PackedRecords::of(&records, 1);
+        let rows: Vec<MessageRow<'_>> = packed.rows().collect();
+        assert_eq!(rows.len(), 2);
+        // The login, lower-cased, is a second owner only when it is not the sender.
+        assert_eq!(rows[0].sasl_login, None);
+        assert_eq!(rows[1].sasl_login, Some("other@x.edu"));
+        assert_eq!(rows[1].sasl_user, Some("Other@X.edu"));
+        for (row, first) in rows.iter().zip([0usize, 1]) {
+            let back: Vec<_> = super::super::pack::Unpacker::new(row.blob)
+                .map(|e| e.unwrap())
+                .collect();
+            assert_eq!(back.len(), 3);
+            for (k, e) in back.iter().enumerate() {
+                let r = &records[first + 2 * k];
+                assert_eq!(e.id, (first + 2 * k + 1) as i64);
+                assert_eq!(e.recipient, r.recipient.as_deref());
+                assert_eq!(e.relay, r.relay.as_deref());
+                assert_eq!(e.response, r.response.as_deref());
+            }
+        }
     }
 }

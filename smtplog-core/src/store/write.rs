@@ -147,9 +147,9 @@ fn write_records(
         });
     }
     let mut insert = tx.prepare_cached(INSERT_MESSAGE)?;
-    for row in &packed.rows {
-        let owner = owner_id(tx, known, row.sender.as_deref())?;
-        let sasl_owner = owner_id(tx, known, row.sasl_login.as_deref())?;
+    for row in packed.rows() {
+        let owner = owner_id(tx, known, row.sender)?;
+        let sasl_owner = owner_id(tx, known, row.sasl_login)?;
         insert.execute(params![
             row.smtp_relay,
             row.instance,
