@@ -612,10 +612,13 @@ impl Reading<'_, '_> {
     /// position, to the writer.
     fn send(&mut self) -> Result<(), IngestError> {
         let mut full = std::mem::take(&mut self.batch);
-        // Free what the writer has committed, here where it was allocated.
-        while self.to_writer.written.try_recv().is_ok() {}
-        let room = self.rows.successor();
-        full.packed = Some(std::mem::replace(self.rows, room).finish());
+        // What the writer has committed comes back here, where it was allocated: the
+        // last batch's buffers are filled again, the others freed.
+        let mut spent = None;
+        while let Ok(p) = self.to_writer.written.try_recv() {
+            spent = Some(p);
+        }
+        full.packed = Some(self.rows.take(spent));
         full.changes = self.correlator.take_changes();
         let (y, m) = self.years.state();
         let mut s = self.src.clone();

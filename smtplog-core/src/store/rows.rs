@@ -217,20 +217,6 @@ impl RowBuilder {
         }
     }
 
-    /// The builder of the next batch, which takes the IDs after this one's, with room
-    /// for as much as this one holds (a batch like the last one grows without copying).
-    pub(crate) fn successor(&self) -> RowBuilder {
-        RowBuilder {
-            first_id: self.next_id(),
-            count: 0,
-            rows: Vec::with_capacity(self.rows.len()),
-            texts: String::with_capacity(self.texts.len()),
-            entries: Vec::with_capacity(self.entries.len()),
-            pieces: Vec::with_capacity(self.pieces.len()),
-            last: FxHashMap::with_capacity_and_hasher(self.rows.len(), Default::default()),
-        }
-    }
-
     /// Adds one record, which takes the next ID.
     pub(crate) fn push(&mut self, r: &RecordRef<'_>) {
         let ms = r.time.timestamp_millis();
@@ -325,23 +311,35 @@ impl RowBuilder {
     }
 
     /// The rows, in order of their first record, each row's entries end to end.
-    pub(crate) fn finish(self) -> PackedRecords {
-        let RowBuilder {
-            first_id,
-            count,
-            mut rows,
-            texts,
-            entries,
-            pieces,
-            last: _,
-        } = self;
-        let mut blobs = Vec::with_capacity(entries.len());
+    pub(crate) fn finish(mut self) -> PackedRecords {
+        self.take(None)
+    }
+
+    /// Takes the batch out, finished (as [`RowBuilder::finish`]), and leaves this
+    /// builder empty for the next one, whose records take the IDs after these. The
+    /// buffers of `spent` (a batch already written) are used again, so a long ingest
+    /// keeps filling the same memory.
+    pub(crate) fn take(&mut self, spent: Option<PackedRecords>) -> PackedRecords {
+        let (mut rows, mut texts, mut blobs) = match spent {
+            Some(p) => (p.rows, p.texts, p.blobs),
+            None => (
+                Vec::with_capacity(self.rows.len()),
+                String::with_capacity(self.texts.len()),
+                Vec::new(),
+            ),
+        };
+        rows.clear();
+        texts.clear();
+        blobs.clear();
+        std::mem::swap(&mut rows, &mut self.rows);
+        std::mem::swap(&mut texts, &mut self.texts);
+        blobs.reserve(self.entries.len());
         for open in &mut rows {
             let start = blobs.len();
             let mut piece = Some(open.pieces.0);
             while let Some(p) = piece {
-                let Piece { bytes, next } = &pieces[p];
-                blobs.extend_from_slice(&entries[bytes.start..bytes.end]);
+                let Piece { bytes, next } = &self.pieces[p];
+                blobs.extend_from_slice(&self.entries[bytes.start..bytes.end]);
                 piece = *next;
             }
             open.blob = Text {
@@ -349,6 +347,12 @@ impl RowBuilder {
                 end: blobs.len(),
             };
         }
+        self.entries.clear();
+        self.pieces.clear();
+        self.last.clear();
+        let (first_id, count) = (self.first_id, self.count);
+        self.first_id = self.next_id();
+        self.count = 0;
         PackedRecords {
             first_id,
             count,
