@@ -186,12 +186,40 @@ macro_rules! select_rows {
     };
 }
 
+/// The time buckets of `size` milliseconds (`last_ms / size`, the leading key of the
+/// message rows' indexes: `size` 3600000 for queue IDs, 86400000 for owners) of the
+/// times from `lo` to `hi` (SQL expressions), as a list for `IN`, so that a lookup reads
+/// the index once per bucket. Only buckets between the first and last stored are named:
+/// a range of centuries costs no more than the store's history.
+macro_rules! buckets {
+    ($size:literal, $lo:literal, $hi:literal) => {
+        concat!(
+            "(WITH RECURSIVE b(n) AS (SELECT max(",
+            $lo,
+            " / ",
+            $size,
+            ", (SELECT min(last_ms / ",
+            $size,
+            ") FROM messages)) UNION ALL SELECT n + 1 FROM b WHERE n < min(",
+            $hi,
+            " / ",
+            $size,
+            ", (SELECT max(last_ms / ",
+            $size,
+            ") FROM messages))) SELECT n FROM b)"
+        )
+    };
+}
+pub(crate) use buckets;
+
 /// The rows of one owner (`?1`, any case) that may hold records of `[?2, ?3)`; `?4` is
 /// `?3` plus the longest span of a row.
 macro_rules! rows_of_owner {
     ($owner:literal) => {
         concat!(
-            " WHERE m.",
+            " WHERE m.last_ms / 86400000 IN ",
+            buckets!("86400000", "?2", "(?4 - 1)"),
+            " AND m.",
             $owner,
             " = (SELECT id FROM addresses WHERE address = lower(?1)) \
                AND m.last_ms >= ?2 AND m.last_ms < ?4 AND m.first_ms < ?3"
@@ -461,6 +489,23 @@ impl Store {
     }
 }
 
+/// The rows of one owner, as envelope sender or SASL login: see `rows_of_owner!`.
+const ROWS_OF_OWNER: &str = concat!(
+    select_rows!(),
+    rows_of_owner!("owner"),
+    " UNION ALL ",
+    select_rows!(),
+    rows_of_owner!("sasl_owner")
+);
+
+/// The rows of queue ID `?1` whose last record was logged in `[?2, ?3]`.
+const ROWS_OF_QUEUE_ID: &str = concat!(
+    select_rows!(),
+    " WHERE m.last_ms / 3600000 IN ",
+    buckets!("3600000", "?2", "?3"),
+    " AND m.queue_id = ?1"
+);
+
 impl Store {
     /// The records of `email` (as envelope sender, or as SASL user) logged in
     /// `[from, to)`, in time order.
@@ -472,13 +517,7 @@ impl Store {
     ) -> Result<Vec<StoredRecord>> {
         let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
         let mut out = self.select_records(
-            concat!(
-                select_rows!(),
-                rows_of_owner!("owner"),
-                " UNION ALL ",
-                select_rows!(),
-                rows_of_owner!("sasl_owner")
-            ),
+            ROWS_OF_OWNER,
             params![email, from, to, to.saturating_add(MAX_SPAN_MS)],
             |e| (from..to).contains(&e.time_ms),
         )?;
@@ -548,10 +587,7 @@ impl Store {
         if queue_id == QueueId::NOQUEUE.as_str() {
             return Ok(Vec::new());
         }
-        self.message_records(
-            concat!(select_rows!(), " WHERE m.queue_id = ?1"),
-            params![queue_id],
-        )
+        self.message_records(ROWS_OF_QUEUE_ID, params![queue_id, i64::MIN, i64::MAX])
     }
 
     /// The records whose message-id is exactly `message_id` (as logged, with its angle
@@ -804,6 +840,53 @@ mod tests {
             response: Some("250 ok".into()),
             message_id: Some("<m@x>".into()),
             orphan: false,
+        }
+    }
+
+    /// Every lookup of message rows by owner or queue ID reads its index, one bucket at
+    /// a time, never the whole table (the plans are those of a store with rows).
+    #[test]
+    fn lookups_by_owner_and_queue_id_search_their_indexes() {
+        let mut store = Store::open_in_memory().unwrap();
+        commit_all(&mut store);
+        let plan = |sql: &str, n: usize| -> String {
+            let params: Vec<i64> = vec![0; n];
+            let mut stmt = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(params), |r| {
+                    r.get::<_, String>(3)
+                })
+                .unwrap();
+            rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("\n")
+        };
+        for (sql, n, indexes) in [
+            (
+                ROWS_OF_OWNER,
+                4,
+                &["messages_day_owner (", "messages_day_sasl_owner ("][..],
+            ),
+            (ROWS_OF_QUEUE_ID, 3, &["messages_hour_queue_id ("]),
+            (write::RELINKED_ROWS, 5, &["messages_hour_queue_id ("]),
+            (write::RETRACTED_ROWS, 5, &["messages_hour_queue_id ("]),
+        ] {
+            let plan = plan(sql, n);
+            for index in indexes {
+                assert!(
+                    plan.contains(&format!("SEARCH m USING INDEX {index}"))
+                        || plan.contains(&format!("SEARCH messages USING INDEX {index}")),
+                    "{index} not searched:\n{plan}"
+                );
+            }
+            assert!(
+                !plan.contains("SCAN m\n")
+                    && !plan.contains("SCAN messages\n")
+                    && !plan.ends_with("SCAN m")
+                    && !plan.ends_with("SCAN messages"),
+                "a full scan:\n{plan}"
+            );
         }
     }
 

@@ -219,6 +219,22 @@ const MIGRATIONS: &[Step] = &[
      CREATE INDEX outbox_due ON outbox (next_ms) WHERE sent_ms IS NULL;
      CREATE INDEX outbox_sent ON outbox (sent_ms) WHERE sent_ms IS NOT NULL;",
     ),
+    // 6: the message rows' indexes lead with a time bucket of their last record, so a
+    // batch's new entries land together at the end of each index instead of all over it
+    // (each page an insert touches is written again at the next commit: with the owner
+    // or queue ID first, an ingest into a store of millions of rows rewrote most of the
+    // indexes at every commit). Readers name the buckets of their time range
+    // (`store::buckets`): the hour for queue IDs, the day for owners.
+    Step::Sql(
+        "DROP INDEX messages_queue_id;
+         DROP INDEX messages_owner_time;
+         DROP INDEX messages_sasl_owner_time;
+         CREATE INDEX messages_hour_queue_id ON messages (last_ms / 3600000, queue_id);
+         CREATE INDEX messages_day_owner ON messages (last_ms / 86400000, owner, last_ms);
+         CREATE INDEX messages_day_sasl_owner
+             ON messages (last_ms / 86400000, sasl_owner, last_ms)
+          WHERE sasl_owner IS NOT NULL;",
+    ),
 ];
 
 /// Migration 4: every message row's records packed into it.

@@ -6,8 +6,9 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use rustc_hash::FxHashMap;
 
 use super::pack::{Entry, Packer, Unpacker};
+use super::rows::MAX_SPAN_MS;
 use super::rows::{PackedRecords, owner_of_login};
-use super::{Batch, Result, Source, StoreError, damaged};
+use super::{Batch, Result, Source, StoreError, buckets, damaged};
 use crate::correlate::{Change, Relink, Retract};
 use crate::record::Status;
 
@@ -184,6 +185,23 @@ pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages (smtp_relay, insta
         count, records)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
+/// The rows of the message (queue ID `?1`, host `?2`, instance `?3`) whose last record
+/// was logged at or after `?4` (`?5`: the latest time to look for).
+pub(super) const RELINKED_ROWS: &str = concat!(
+    "SELECT id, sender, records FROM messages WHERE last_ms / 3600000 IN ",
+    buckets!("3600000", "?4", "?5"),
+    " AND queue_id = ?1 AND smtp_relay = ?2 AND instance = ?3 AND last_ms >= ?4"
+);
+
+/// The rows of the message (queue ID `?1`, host `?2`, instance `?3`) that hold time `?4`
+/// (`?5`: `?4` plus the longest span of a row), in order.
+pub(super) const RETRACTED_ROWS: &str = concat!(
+    "SELECT id, records FROM messages WHERE last_ms / 3600000 IN ",
+    buckets!("3600000", "?4", "?5"),
+    " AND queue_id = ?1 AND smtp_relay = ?2 AND instance = ?3 \
+       AND first_ms <= ?4 AND last_ms >= ?4 ORDER BY id"
+);
+
 /// Fixes up the stored records of a message that turned out to be a hop's copy: those of
 /// its host, instance and queue ID logged at or after `since` (and, for a message that
 /// left the queue, at or before `until`) take the origin's client,
@@ -200,12 +218,9 @@ fn relink(
     let until = l.until.map_or(i64::MAX, |t| t.timestamp_millis());
     type Found = (i64, Option<String>, Vec<u8>);
     let rows: Vec<Found> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, sender, records FROM messages
-              WHERE queue_id = ?1 AND smtp_relay = ?2 AND instance = ?3 AND last_ms >= ?4",
-        )?;
+        let mut stmt = tx.prepare_cached(RELINKED_ROWS)?;
         stmt.query_map(
-            params![l.key.queue_id, l.key.host, l.key.instance, since],
+            params![l.key.queue_id, l.key.host, l.key.instance, since, i64::MAX],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?
         .collect::<std::result::Result<_, _>>()?
@@ -282,14 +297,16 @@ fn retract(tx: &Transaction<'_>, r: &Retract) -> Result<()> {
     let at = r.at.timestamp_millis();
     type Found = (i64, Vec<u8>);
     let rows: Vec<Found> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, records FROM messages
-              WHERE queue_id = ?1 AND smtp_relay = ?2 AND instance = ?3
-                AND first_ms <= ?4 AND last_ms >= ?4
-              ORDER BY id",
-        )?;
+        // A row spans at most `MAX_SPAN_MS`: one that holds `at` ends by `at` plus that.
+        let mut stmt = tx.prepare_cached(RETRACTED_ROWS)?;
         stmt.query_map(
-            params![r.key.queue_id, r.key.host, r.key.instance, at],
+            params![
+                r.key.queue_id,
+                r.key.host,
+                r.key.instance,
+                at,
+                at.saturating_add(MAX_SPAN_MS)
+            ],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?
         .collect::<std::result::Result<_, _>>()?
