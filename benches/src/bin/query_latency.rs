@@ -161,3 +161,34 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("{}", serde_json::Value::Object(out));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn percentiles_are_nearest_ranks_in_milliseconds() {
+        // 1..=200 ms, shuffled: p50 is the 100th value, p99 the 198th.
+        let secs: Vec<f64> = (1..=200).rev().map(|ms| f64::from(ms) / 1000.0).collect();
+        let s = summary(secs, 7);
+        assert_eq!(s["n"], 200);
+        assert_eq!(s["p50_ms"], 100.0);
+        assert_eq!(s["p99_ms"], 198.0);
+        assert_eq!(s["max_ms"], 200.0);
+        assert_eq!(s["records"], 7);
+    }
+
+    #[test]
+    fn one_value_is_every_percentile_and_none_is_zero() {
+        let s = summary(vec![0.0025], 1);
+        assert_eq!(
+            (s["p50_ms"].as_f64(), s["max_ms"].as_f64()),
+            (Some(2.5), Some(2.5))
+        );
+        let s = summary(Vec::new(), 0);
+        assert_eq!(
+            (s["n"].as_u64(), s["p99_ms"].as_f64()),
+            (Some(0), Some(0.0))
+        );
+    }
+}
