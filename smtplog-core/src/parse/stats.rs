@@ -153,28 +153,26 @@ impl ParseStats {
             Parsed::Unrecognized { .. } => {
                 self.postfix_lines += 1;
                 self.unrecognized_postfix += 1;
-                keep(
-                    &mut self.unrecognized_samples,
-                    self.samples_kept,
-                    line.to_string(),
-                );
+                keep(&mut self.unrecognized_samples, self.samples_kept, || {
+                    line.to_string()
+                });
             }
             Parsed::Skipped(_) => self.skipped += 1,
             Parsed::Malformed(why) => {
                 self.malformed += 1;
-                keep(
-                    &mut self.malformed_samples,
-                    self.samples_kept,
-                    format!("{why}: {}", clip(line)),
-                );
+                keep(&mut self.malformed_samples, self.samples_kept, || {
+                    format!("{why}: {}", clip(line))
+                });
             }
         }
     }
 }
 
-fn keep(samples: &mut Vec<String>, max: usize, line: String) {
+/// Keeps a sample, made only while fewer than `max` are kept (a log of millions of bad
+/// lines copies a few).
+fn keep(samples: &mut Vec<String>, max: usize, line: impl FnOnce() -> String) {
     if samples.len() < max {
-        samples.push(line);
+        samples.push(line());
     }
 }
 
@@ -198,10 +196,10 @@ impl AddAssign<&ParseStats> for ParseStats {
             self.by_kind.add(kind, n);
         }
         for s in &other.malformed_samples {
-            keep(&mut self.malformed_samples, self.samples_kept, s.clone());
+            keep(&mut self.malformed_samples, self.samples_kept, || s.clone());
         }
         for s in &other.unrecognized_samples {
-            keep(&mut self.unrecognized_samples, self.samples_kept, s.clone());
+            keep(&mut self.unrecognized_samples, self.samples_kept, || s.clone());
         }
     }
 }
