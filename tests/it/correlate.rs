@@ -286,6 +286,31 @@ Oct 22 02:13:49 conch postfix/smtpd[26898]: warning: SASL authentication failure
 }
 
 #[test]
+fn a_refusal_of_the_whole_message_ends_it_and_a_refused_recipient_does_not() {
+    // Postfix drops the queue file of a message refused by a content check or at the end
+    // of DATA and logs no `removed`: nothing of those two is left unfinished. The third
+    // lost one recipient and goes on.
+    let summary = check(
+        "\
+Oct 22 02:13:44 conch postfix/smtpd[26896]: 1D8CC1CA0A7F: client=pc[192.0.2.50]
+Oct 22 02:13:44 conch postfix/cleanup[26897]: 1D8CC1CA0A7F: message-id=<a@pc>
+Oct 22 02:13:45 conch postfix/cleanup[26897]: 1D8CC1CA0A7F: milter-reject: END-OF-MESSAGE from pc[192.0.2.50]: 5.7.1 Command rejected; from=<jack@example.edu> to=<kim@remote.example> proto=ESMTP helo=<pc>
+Oct 22 02:13:45 conch postfix/smtpd[26896]: 2E8541019A: client=pc[192.0.2.50]
+Oct 22 02:13:45 conch postfix/cleanup[26897]: 2E8541019A: message-id=<b@pc>
+Oct 22 02:13:46 conch postfix/cleanup[26897]: 2E8541019A: reject: header Subject: Cheap pills from pc[192.0.2.50]; from=<jack@example.edu> to=<lee@remote.example> proto=ESMTP helo=<pc>: 5.7.1 message content rejected
+Oct 22 02:13:47 conch postfix/smtpd[26896]: 3F9652A0B1: client=pc[192.0.2.50]
+Oct 22 02:13:47 conch postfix/smtpd[26896]: 3F9652A0B1: reject: RCPT from pc[192.0.2.50]: 550 5.1.1 <nobody@example.edu>: Recipient address rejected: User unknown; from=<jack@example.edu> to=<nobody@example.edu> proto=ESMTP helo=<pc>
+",
+        &[
+            "auth_blk jack@example.edu 192.0.2.50 - kim@remote.example 1D8CC1CA0A7F@conch/postfix",
+            "auth_blk jack@example.edu 192.0.2.50 - lee@remote.example 2E8541019A@conch/postfix",
+            "auth_blk jack@example.edu 192.0.2.50 - nobody@example.edu 3F9652A0B1@conch/postfix",
+        ],
+    );
+    assert_eq!(summary.pending, 1, "{summary:?}");
+}
+
+#[test]
 fn lines_of_a_message_whose_start_was_not_seen_are_orphans() {
     let summary = check(
         "\

@@ -23,7 +23,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::parse::{Action, Delivery, DeliveryStatus, Entry, Event};
+use crate::parse::{Action, ActionForm, Delivery, DeliveryStatus, Entry, Event};
 use crate::record::{Record, RecordRef, Status};
 use key::{Key, Origins, Qid};
 use recent::Recent;
@@ -785,6 +785,22 @@ impl Correlator {
         a: &Action<'_>,
         out: &mut impl Sink,
     ) {
+        self.refusal(entry, at, a, out);
+        if ends_message(a) {
+            // Postfix drops the queue file without a `removed` line: the message ends here.
+            let k = self.key(entry, a.queue_id.as_str());
+            self.finish(&k, at);
+        }
+    }
+
+    /// The `auth_blk` record of a refusal, when it names a sender.
+    fn refusal(
+        &mut self,
+        entry: &Entry<'_>,
+        at: DateTime<Utc>,
+        a: &Action<'_>,
+        out: &mut impl Sink,
+    ) {
         let queued = if a.queue_id.is_noqueue() {
             None
         } else {
@@ -827,6 +843,14 @@ impl Correlator {
         };
         emit(&mut self.stats, record, out);
     }
+}
+
+/// True when a verdict refuses a whole queued message (not one recipient of it): a
+/// content check of cleanup, or a refusal at the end of DATA. Postfix then discards the
+/// queue file and logs no `removed` line.
+fn ends_message(a: &Action<'_>) -> bool {
+    !a.queue_id.is_noqueue()
+        && (a.form == ActionForm::Cleanup || matches!(a.stage, "END-OF-MESSAGE" | "DATA"))
 }
 
 fn inherit(m: &mut MessageState, link: &Inheritance) {

@@ -199,7 +199,9 @@ impl AddAssign<&ParseStats> for ParseStats {
             keep(&mut self.malformed_samples, self.samples_kept, || s.clone());
         }
         for s in &other.unrecognized_samples {
-            keep(&mut self.unrecognized_samples, self.samples_kept, || s.clone());
+            keep(&mut self.unrecognized_samples, self.samples_kept, || {
+                s.clone()
+            });
         }
     }
 }
