@@ -141,7 +141,7 @@ pub(super) fn read_ahead(
 /// Parses every line of `text`, counting it in `stats`.
 fn parse<'a>(text: &'a Text, stats: &mut ParseStats) -> ParsedLines<'a> {
     let all = text.text.as_str();
-    let mut lines = Vec::with_capacity(text.read.len().max(all.len() / 160));
+    let mut lines = Vec::with_capacity(text.read.len().max(all.len() / 100));
     let mut read = text.read.iter();
     let mut start = 0;
     while let Some(at) = memchr::memchr(b'\n', &all.as_bytes()[start..]) {
