@@ -224,15 +224,20 @@ const MIGRATIONS: &[Step] = &[
     // (each page an insert touches is written again at the next commit: with the owner
     // or queue ID first, an ingest into a store of millions of rows rewrote most of the
     // indexes at every commit). Readers name the buckets of their time range
-    // (`store::buckets`): the hour for queue IDs, the day for owners.
+    // (`store::buckets`): the hour for queue IDs, the day for owners. Refused submissions
+    // (`NOQUEUE`, a fifth to a half of the rows) and rows of no owner are left out: no
+    // lookup asks for them. An owner's index holds no time beyond the day: a lookup reads
+    // the owner's rows of each day of the range and the time filters those of its first
+    // and last day, so the indexes stay as small as the ones they replace.
     Step::Sql(
         "DROP INDEX messages_queue_id;
          DROP INDEX messages_owner_time;
          DROP INDEX messages_sasl_owner_time;
-         CREATE INDEX messages_hour_queue_id ON messages (last_ms / 3600000, queue_id);
-         CREATE INDEX messages_day_owner ON messages (last_ms / 86400000, owner, last_ms);
-         CREATE INDEX messages_day_sasl_owner
-             ON messages (last_ms / 86400000, sasl_owner, last_ms)
+         CREATE INDEX messages_hour_queue_id ON messages (last_ms / 3600000, queue_id)
+          WHERE queue_id <> 'NOQUEUE';
+         CREATE INDEX messages_day_owner ON messages (last_ms / 86400000, owner)
+          WHERE owner IS NOT NULL;
+         CREATE INDEX messages_day_sasl_owner ON messages (last_ms / 86400000, sasl_owner)
           WHERE sasl_owner IS NOT NULL;",
     ),
 ];
