@@ -217,6 +217,20 @@ macro_rules! buckets {
 }
 pub(crate) use buckets;
 
+/// The condition on the rows of queue ID `?1` (never `NOQUEUE`, which names no message)
+/// whose last record was logged from `lo` to `hi` (SQL expressions), found through
+/// `messages_hour_queue_id` one hour at a time.
+macro_rules! of_queue_id {
+    ($lo:literal, $hi:literal) => {
+        concat!(
+            " WHERE last_ms / 3600000 IN ",
+            $crate::store::buckets!("3600000", $lo, $hi, "queue_id <> 'NOQUEUE'"),
+            " AND queue_id = ?1 AND queue_id <> 'NOQUEUE'"
+        )
+    };
+}
+pub(crate) use of_queue_id;
+
 /// The rows of one owner (`?1`, any case) that may hold records of `[?2, ?3)`; `?4` is
 /// `?3` plus the longest span of a row.
 macro_rules! rows_of_owner {
@@ -509,12 +523,7 @@ const ROWS_OF_OWNER: &str = concat!(
 );
 
 /// The rows of queue ID `?1` whose last record was logged in `[?2, ?3]`.
-const ROWS_OF_QUEUE_ID: &str = concat!(
-    select_rows!(),
-    " WHERE m.last_ms / 3600000 IN ",
-    buckets!("3600000", "?2", "?3", "queue_id <> 'NOQUEUE'"),
-    " AND m.queue_id = ?1 AND m.queue_id <> 'NOQUEUE'"
-);
+const ROWS_OF_QUEUE_ID: &str = concat!(select_rows!(), of_queue_id!("?2", "?3"));
 
 impl Store {
     /// The records of `email` (as envelope sender, or as SASL user) logged in

@@ -238,17 +238,7 @@ impl RowBuilder {
             None => {
                 let previous = self.last.insert(hash, self.rows.len());
                 let t = &mut self.texts;
-                // The SASL owner, lower-cased in place (see `owner_of_login`).
-                let sasl_login = r.sasl_user.filter(|u| u.contains('@')).and_then(|u| {
-                    let login = keep(t, u);
-                    t[login.start..].make_ascii_lowercase();
-                    if r.sender == Some(&t[login.start..]) {
-                        t.truncate(login.start);
-                        None
-                    } else {
-                        Some(login)
-                    }
-                });
+                let sasl_login = owner_of_login(r.sender, r.sasl_user).map(|login| keep(t, &login));
                 let fields = Fields {
                     smtp_relay: keep(t, r.smtp_relay),
                     instance: keep(t, r.instance),

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use super::pack::{Entry, Packer, Unpacker};
 use super::rows::MAX_SPAN_MS;
 use super::rows::{PackedRecords, owner_of_login};
-use super::{Batch, Result, Source, StoreError, buckets, damaged};
+use super::{Batch, Result, Source, StoreError, damaged, of_queue_id};
 use crate::correlate::{Change, Relink, Retract};
 use crate::record::Status;
 
@@ -188,19 +188,17 @@ pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages (smtp_relay, insta
 /// The rows of the message (queue ID `?1`, host `?2`, instance `?3`) whose last record
 /// was logged at or after `?4` (`?5`: the latest time to look for).
 pub(super) const RELINKED_ROWS: &str = concat!(
-    "SELECT id, sender, records FROM messages WHERE last_ms / 3600000 IN ",
-    buckets!("3600000", "?4", "?5", "queue_id <> 'NOQUEUE'"),
-    " AND queue_id = ?1 AND queue_id <> 'NOQUEUE' AND smtp_relay = ?2 AND instance = ?3 \
-       AND last_ms >= ?4"
+    "SELECT id, sender, records FROM messages",
+    of_queue_id!("?4", "?5"),
+    " AND smtp_relay = ?2 AND instance = ?3 AND last_ms >= ?4"
 );
 
 /// The rows of the message (queue ID `?1`, host `?2`, instance `?3`) that hold time `?4`
 /// (`?5`: `?4` plus the longest span of a row), in order.
 pub(super) const RETRACTED_ROWS: &str = concat!(
-    "SELECT id, records FROM messages WHERE last_ms / 3600000 IN ",
-    buckets!("3600000", "?4", "?5", "queue_id <> 'NOQUEUE'"),
-    " AND queue_id = ?1 AND queue_id <> 'NOQUEUE' AND smtp_relay = ?2 AND instance = ?3 \
-       AND first_ms <= ?4 AND last_ms >= ?4 ORDER BY id"
+    "SELECT id, records FROM messages",
+    of_queue_id!("?4", "?5"),
+    " AND smtp_relay = ?2 AND instance = ?3 AND first_ms <= ?4 AND last_ms >= ?4 ORDER BY id"
 );
 
 /// Fixes up the stored records of a message that turned out to be a hop's copy: those of
